@@ -1,0 +1,462 @@
+"""Affine expressions over real decision coordinates, with parameters for cheap data updates.
+
+Representation. Every variable owns ``dim`` real coordinates (a Hermitian n x n matrix has n^2: the
+diagonal, and the real and imaginary parts above it) and an *entry map* ``E`` (complex sparse,
+``size x dim``) giving its row-major flattened entries. Every parameter likewise owns ``pdim`` real
+coordinates (complex parameters store real and imaginary parts) with an entry map.
+
+An expression of shape (m, n) is a dict of *terms* keyed by ``(variable id or None, parameter id or
+None)``; each term is a sparse matrix with ``m*n`` rows:
+
+- ``(None, None)``: the constant, one column;
+- ``(v, None)``: coefficients on v's coordinates, ``dim`` columns;
+- ``(None, p)``: coefficients on p's coordinates, ``pdim`` columns;
+- ``(v, p)``: coefficients on the products (v coordinate k) x (p coordinate c), column ``k*pdim + c``.
+
+Every linear map of an expression (constant products, transpose, trace, indexing, real part, block
+placement) is then a left product ``L @ term`` applied to all terms alike, and multiplying by a
+parameter expression moves ``(v, None)`` terms to ``(v, p)``. Products of two parameters or of two
+variables are refused: the layer is affine by design.
+"""
+from __future__ import annotations
+
+import itertools
+from typing import Any, Iterable
+
+import numpy as np
+import scipy.sparse as sp
+
+from isactoolbox.errors import ModelError
+
+_ids = itertools.count(1)
+Key = tuple[int | None, int | None]
+
+
+def _csr(m: Any) -> sp.csr_matrix:
+    return sp.csr_matrix(m)
+
+
+def _rowwise_kron(a: sp.spmatrix, b: sp.spmatrix) -> sp.csr_matrix:
+    """Row-wise Kronecker (face-splitting) product: row i is kron(a[i], b[i])."""
+    a = sp.coo_matrix(a)
+    b = sp.csr_matrix(b)
+    nb = b.shape[1]
+    counts = np.diff(b.indptr)[a.row]
+    rep = np.repeat(np.arange(a.nnz), counts)
+    # positions inside each b row
+    starts = b.indptr[a.row]
+    offs = np.arange(rep.size) - np.repeat(np.cumsum(counts) - counts, counts)
+    bpos = np.repeat(starts, counts) + offs
+    rows = a.row[rep]
+    cols = a.col[rep] * nb + b.indices[bpos]
+    vals = a.data[rep] * b.data[bpos]
+    return sp.csr_matrix((vals, (rows, cols)), shape=(a.shape[0], a.shape[1] * nb))
+
+
+def _is_real(m: sp.spmatrix) -> bool:
+    return not np.iscomplexobj(m.data) or not np.any(m.data.imag)
+
+
+class AffineExpression:
+    """A real or complex matrix-valued affine function of variables (and parameters)."""
+
+    __array_priority__ = 100  # make numpy defer to our __radd__/__rmatmul__
+
+    def __init__(self, shape: tuple[int, int], terms: dict[Key, sp.spmatrix],
+                 objects: dict[int, Any]) -> None:
+        self.shape = (int(shape[0]), int(shape[1]))
+        self.terms = terms
+        self._objects = objects  # id -> Variable / Parameter referenced by the terms
+
+    # -- construction helpers --
+    @property
+    def size(self) -> int:
+        return self.shape[0] * self.shape[1]
+
+    @staticmethod
+    def constant(value: Any) -> "AffineExpression":
+        arr = np.atleast_2d(np.asarray(value))
+        if arr.ndim != 2:
+            raise ModelError(f"constants must be scalars, vectors or matrices, got shape {arr.shape}")
+        col = _csr(arr.reshape(-1, 1))
+        return AffineExpression(arr.shape, {(None, None): col}, {})
+
+    def _map(self, L: sp.spmatrix, shape: tuple[int, int]) -> "AffineExpression":
+        L = _csr(L)
+        return AffineExpression(shape, {k: _csr(L @ t) for k, t in self.terms.items()}, self._objects)
+
+    @property
+    def is_constant(self) -> bool:
+        return all(k == (None, None) for k in self.terms)
+
+    @property
+    def has_variables(self) -> bool:
+        return any(k[0] is not None for k in self.terms)
+
+    @property
+    def is_complex(self) -> bool:
+        return not all(_is_real(t) for t in self.terms.values())
+
+    # -- elementwise structure --
+    def _broadcast(self, shape: tuple[int, int]) -> "AffineExpression":
+        if self.shape == shape:
+            return self
+        if self.shape == (1, 1):
+            return self._map(sp.csr_matrix(np.ones((shape[0] * shape[1], 1))), shape)
+        raise ModelError(f"shapes {self.shape} and {shape} do not match")
+
+    def __add__(self, other: Any) -> "AffineExpression":
+        other = as_expression(other)
+        shape = self.shape if self.shape != (1, 1) else other.shape
+        a, b = self._broadcast(shape), other._broadcast(shape)
+        terms = dict(a.terms)
+        for k, t in b.terms.items():
+            terms[k] = _csr(terms[k] + t) if k in terms else t
+        return AffineExpression(shape, terms, {**a._objects, **b._objects})
+
+    __radd__ = __add__
+
+    def __neg__(self) -> "AffineExpression":
+        return AffineExpression(self.shape, {k: -t for k, t in self.terms.items()}, self._objects)
+
+    def __sub__(self, other: Any) -> "AffineExpression":
+        return self + (-as_expression(other))
+
+    def __rsub__(self, other: Any) -> "AffineExpression":
+        return as_expression(other) - self
+
+    def __mul__(self, other: Any) -> "AffineExpression":
+        """Elementwise product; one side must be free of variables (a constant or parameter expression)."""
+        if np.isscalar(other):
+            return AffineExpression(self.shape, {k: t * other for k, t in self.terms.items()}, self._objects)
+        other = as_expression(other)
+        if other.is_constant and other.shape == (1, 1):
+            c = other.terms[(None, None)].toarray()[0, 0]
+            return self * c
+        shape = self.shape if self.shape != (1, 1) else other.shape
+        a, b = self._broadcast(shape), other._broadcast(shape)
+        if a.has_variables and b.has_variables:
+            raise ModelError("product of two expressions with variables is not affine")
+        if b.has_variables:
+            a, b = b, a
+        # now b has no variables: its terms are (None, None) and (None, p)
+        terms: dict[Key, sp.spmatrix] = {}
+
+        def put(key: Key, m: sp.spmatrix) -> None:
+            terms[key] = _csr(terms[key] + m) if key in terms else _csr(m)
+
+        for (va, pa), ta in a.terms.items():
+            for (_, pb), tb in b.terms.items():
+                if pa is not None and pb is not None:
+                    raise ModelError("product of two parameters is not affine in the parameters; "
+                                     "fold them into one parameter")
+                p = pa if pa is not None else pb
+                if pb is None:  # scaling by a constant column
+                    put((va, pa), sp.diags(tb.toarray().ravel()) @ ta)
+                else:
+                    put((va, pb), _rowwise_kron(ta, tb))
+        return AffineExpression(shape, terms, {**a._objects, **b._objects})
+
+    __rmul__ = __mul__
+
+    def __truediv__(self, other: Any) -> "AffineExpression":
+        if not np.isscalar(other):
+            raise ModelError("only division by a scalar constant is supported")
+        return self * (1.0 / other)
+
+    # -- matrix structure --
+    def __matmul__(self, other: Any) -> "AffineExpression":
+        if isinstance(other, AffineExpression):
+            if not other.is_constant:
+                raise ModelError("expression @ expression: the right operand must be a constant")
+            other = other.terms[(None, None)].toarray().reshape(other.shape)
+        B = np.atleast_2d(np.asarray(other))
+        m, n = self.shape
+        if B.shape[0] != n:
+            raise ModelError(f"matmul shapes {self.shape} @ {B.shape} do not match")
+        L = sp.kron(sp.identity(m, format="csr"), _csr(B.T))
+        return self._map(L, (m, B.shape[1]))
+
+    def __rmatmul__(self, other: Any) -> "AffineExpression":
+        A = np.atleast_2d(np.asarray(other))
+        m, n = self.shape
+        if A.shape[1] != m:
+            raise ModelError(f"matmul shapes {A.shape} @ {self.shape} do not match")
+        L = sp.kron(_csr(A), sp.identity(n, format="csr"))
+        return self._map(L, (A.shape[0], n))
+
+    @property
+    def T(self) -> "AffineExpression":
+        m, n = self.shape
+        perm = np.arange(m * n).reshape(m, n).T.ravel()
+        L = sp.csr_matrix((np.ones(m * n), (np.arange(m * n), perm)), shape=(m * n, m * n))
+        return self._map(L, (n, m))
+
+    def conj(self) -> "AffineExpression":
+        return AffineExpression(self.shape, {k: t.conj() for k, t in self.terms.items()}, self._objects)
+
+    @property
+    def H(self) -> "AffineExpression":
+        return self.T.conj()
+
+    @property
+    def real(self) -> "AffineExpression":
+        return AffineExpression(self.shape, {k: _csr(t.real) for k, t in self.terms.items()}, self._objects)
+
+    @property
+    def imag(self) -> "AffineExpression":
+        return AffineExpression(self.shape, {k: _csr(t.imag) for k, t in self.terms.items()}, self._objects)
+
+    def sum(self) -> "AffineExpression":
+        return self._map(sp.csr_matrix(np.ones((1, self.size))), (1, 1))
+
+    def __getitem__(self, index: Any) -> "AffineExpression":
+        """numpy indexing on the (m, n) entries; a 1-D selection becomes a column vector."""
+        if not isinstance(index, tuple) and self.shape[1] == 1:
+            index = (index, 0)  # x[i] on a column vector selects rows
+        picked = np.arange(self.size).reshape(self.shape)[index]
+        sel = picked.reshape(-1, 1) if np.ndim(picked) < 2 else picked
+        rows = sel.ravel()
+        L = sp.csr_matrix((np.ones(rows.size), (np.arange(rows.size), rows)), shape=(rows.size, self.size))
+        return self._map(L, sel.shape)
+
+    def reshape(self, shape: tuple[int, int]) -> "AffineExpression":
+        """Row-major reshape."""
+        if shape[0] * shape[1] != self.size:
+            raise ModelError(f"cannot reshape {self.shape} to {shape}")
+        return AffineExpression(shape, self.terms, self._objects)
+
+    # -- constraints --
+    def __le__(self, other: Any) -> "Constraint":
+        from isactoolbox.modeling.constraint import Constraint
+        return Constraint("<=", self - as_expression(other))
+
+    def __ge__(self, other: Any) -> "Constraint":
+        from isactoolbox.modeling.constraint import Constraint
+        return Constraint("<=", as_expression(other) - self)
+
+    def __eq__(self, other: Any) -> "Constraint":  # type: ignore[override]
+        from isactoolbox.modeling.constraint import Constraint
+        return Constraint("==", self - as_expression(other))
+
+    def __rshift__(self, other: Any) -> "Constraint":
+        from isactoolbox.modeling.constraint import Constraint
+        return Constraint(">>", self - as_expression(other))
+
+    def __lshift__(self, other: Any) -> "Constraint":
+        from isactoolbox.modeling.constraint import Constraint
+        return Constraint(">>", as_expression(other) - self)
+
+    __hash__ = None  # type: ignore[assignment]
+
+    # -- evaluation --
+    def evaluate(self, x_of: dict[int, np.ndarray], p_of: dict[int, np.ndarray]) -> np.ndarray:
+        """Value given coordinate vectors per variable id and per parameter id."""
+        out = np.zeros(self.size, dtype=complex)
+        for (v, p), t in self.terms.items():
+            if v is None and p is None:
+                out += t.toarray().ravel()
+            elif p is None:
+                out += t @ x_of[v]
+            elif v is None:
+                out += t @ p_of[p]
+            else:
+                out += t @ np.kron(x_of[v], p_of[p])
+        if not self.is_complex:
+            out = out.real
+        return out.reshape(self.shape)
+
+    def value(self) -> np.ndarray:
+        """Value at the variables' last solution and the parameters' current values."""
+        x_of, p_of = {}, {}
+        for oid, obj in self._objects.items():
+            if isinstance(obj, Parameter):
+                p_of[oid] = obj.coordinates()
+            else:
+                if obj.coords is None:
+                    raise ModelError(f"variable {obj.name!r} has no value yet (solve first)")
+                x_of[oid] = obj.coords
+        return self.evaluate(x_of, p_of)
+
+    def __repr__(self) -> str:
+        kind = "complex" if self.is_complex else "real"
+        return f"<{kind} affine expression {self.shape[0]}x{self.shape[1]}>"
+
+
+class Variable(AffineExpression):
+    """A decision variable; ``kind`` is real, integer, binary, symmetric or hermitian."""
+
+    __hash__ = object.__hash__  # identity, despite the constraint-building __eq__
+
+    def __init__(self, name: str, kind: str, shape: tuple[int, int], *, lb: Any = None, ub: Any = None,
+                 psd: bool = False) -> None:
+        self.id = next(_ids)
+        self.name = name
+        self.kind = kind
+        self.psd = psd
+        n = shape[0]
+        if kind in ("real", "integer", "binary"):
+            dim = shape[0] * shape[1]
+            E = sp.identity(dim, format="csr", dtype=float)
+        elif kind == "symmetric":
+            if shape[0] != shape[1]:
+                raise ModelError(f"symmetric variable {name!r} must be square")
+            iu = np.triu_indices(n)
+            dim = iu[0].size
+            rows = np.concatenate([iu[0] * n + iu[1], iu[1] * n + iu[0]])
+            cols = np.concatenate([np.arange(dim), np.arange(dim)])
+            keep = np.ones(rows.size, bool)
+            keep[dim:][iu[0] == iu[1]] = False  # diagonal entries once
+            E = sp.csr_matrix((np.ones(keep.sum()), (rows[keep], cols[keep])), shape=(n * n, dim))
+        elif kind == "hermitian":
+            if shape[0] != shape[1]:
+                raise ModelError(f"hermitian variable {name!r} must be square")
+            iu = np.triu_indices(n, 1)
+            m = iu[0].size
+            dim = n + 2 * m
+            diag = np.arange(n)
+            rows = np.concatenate([diag * n + diag, iu[0] * n + iu[1], iu[1] * n + iu[0],
+                                   iu[0] * n + iu[1], iu[1] * n + iu[0]])
+            cols = np.concatenate([diag, n + np.arange(m), n + np.arange(m),
+                                   n + m + np.arange(m), n + m + np.arange(m)])
+            vals = np.concatenate([np.ones(n), np.ones(m), np.ones(m), 1j * np.ones(m), -1j * np.ones(m)])
+            E = sp.csr_matrix((vals, (rows, cols)), shape=(n * n, dim))
+        else:
+            raise ModelError(f"unknown variable kind {kind!r}")
+        if psd and kind not in ("symmetric", "hermitian"):
+            raise ModelError(f"psd=True needs a symmetric or hermitian variable, not {kind!r} ({name!r})")
+        self.dim = dim
+        self.entry_map = E
+        self.lb = None if lb is None else np.broadcast_to(np.asarray(lb, float), (dim,)).copy()
+        self.ub = None if ub is None else np.broadcast_to(np.asarray(ub, float), (dim,)).copy()
+        if kind == "binary":
+            self.lb = np.zeros(dim) if self.lb is None else np.maximum(self.lb, 0.0)
+            self.ub = np.ones(dim) if self.ub is None else np.minimum(self.ub, 1.0)
+        if (self.lb is not None or self.ub is not None) and kind in ("symmetric", "hermitian"):
+            raise ModelError(f"bounds on matrix variable {name!r} are not supported; add constraints")
+        self.coords: np.ndarray | None = None  # last solution, in coordinates
+        super().__init__(shape, {(self.id, None): E}, {self.id: self})
+
+    @property
+    def is_integer(self) -> bool:
+        return self.kind in ("integer", "binary")
+
+    def __repr__(self) -> str:
+        return f"<{self.kind} variable {self.name!r} {self.shape[0]}x{self.shape[1]}>"
+
+
+class Parameter(AffineExpression):
+    """Data that can change between solves without rebuilding the compiled model.
+
+    Real or complex; enters expressions affinely (added, or multiplying a variable-free side).
+    """
+
+    __hash__ = object.__hash__
+
+    def __init__(self, name: str, shape: tuple[int, int], value: Any, *, complex: bool = False) -> None:
+        self.id = next(_ids)
+        self.name = name
+        self.complex = bool(complex)
+        size = shape[0] * shape[1]
+        if self.complex:
+            E = sp.hstack([sp.identity(size), 1j * sp.identity(size)], format="csr")
+        else:
+            E = sp.identity(size, format="csr", dtype=float)
+        self.pdim = E.shape[1]
+        self.entry_map = E
+        self.version = 0
+        self._value = np.zeros(shape, dtype=complex if self.complex else float)
+        super().__init__(shape, {(None, self.id): E}, {self.id: self})
+        self.value = value
+
+    @property
+    def value(self) -> np.ndarray:
+        return self._value
+
+    @value.setter
+    def value(self, new: Any) -> None:
+        arr = np.asarray(new)
+        if arr.shape != self.shape:
+            arr = arr.reshape(self.shape) if arr.size == self.size else arr
+        if arr.shape != self.shape:
+            raise ModelError(f"parameter {self.name!r} has shape {self.shape}, got {np.shape(new)}")
+        if np.iscomplexobj(arr) and not self.complex and np.any(arr.imag):
+            raise ModelError(f"parameter {self.name!r} is real; declare it with complex=True")
+        if not np.all(np.isfinite(arr)):
+            raise ModelError(f"parameter {self.name!r} must be finite")
+        self._value = arr.astype(complex if self.complex else float)
+        self.version += 1
+
+    def coordinates(self) -> np.ndarray:
+        flat = self._value.ravel()
+        return np.concatenate([flat.real, flat.imag]) if self.complex else flat
+
+    def __repr__(self) -> str:
+        return f"<parameter {self.name!r} {self.shape[0]}x{self.shape[1]}>"
+
+
+def as_expression(value: Any) -> AffineExpression:
+    if isinstance(value, AffineExpression):
+        return value
+    return AffineExpression.constant(value)
+
+
+# -- free functions ---------------------------------------------------------------------------------
+def trace(x: Any) -> AffineExpression:
+    x = as_expression(x)
+    m, n = x.shape
+    if m != n:
+        raise ModelError(f"trace of a non-square {x.shape} expression")
+    L = sp.csr_matrix((np.ones(n), (np.zeros(n, int), np.arange(n) * (n + 1))), shape=(1, n * n))
+    return x._map(L, (1, 1))
+
+
+def inner(c: Any, x: Any) -> AffineExpression:
+    """Real inner product ``Re tr(C^H X) = Re sum conj(C_ij) X_ij`` (C a constant or parameter)."""
+    c, x = as_expression(c), as_expression(x)
+    if c.shape != x.shape:
+        raise ModelError(f"inner product shapes {c.shape} and {x.shape} differ")
+    return (c.conj() * x).sum().real
+
+
+def bmat(blocks: Iterable[Iterable[Any]]) -> AffineExpression:
+    """Block matrix from rows of blocks (expressions, arrays, scalars; None for a zero block)."""
+    rows = [list(r) for r in blocks]
+    heights, widths = [None] * len(rows), [None] * len(rows[0])
+    for i, row in enumerate(rows):
+        if len(row) != len(widths):
+            raise ModelError("bmat rows must have the same number of blocks")
+        for j, b in enumerate(row):
+            if b is None:
+                continue
+            shape = as_expression(b).shape
+            for store, k, val in ((heights, i, shape[0]), (widths, j, shape[1])):
+                if store[k] is not None and store[k] != val:
+                    raise ModelError(f"bmat block ({i},{j}) has shape {shape}, inconsistent with its row/column")
+                store[k] = val
+    if None in heights or None in widths:
+        raise ModelError("bmat: every block row and column needs at least one non-None block")
+    M, N = sum(heights), sum(widths)
+    r0 = np.concatenate([[0], np.cumsum(heights)])
+    c0 = np.concatenate([[0], np.cumsum(widths)])
+    total: AffineExpression | None = None
+    for i, row in enumerate(rows):
+        for j, b in enumerate(row):
+            if b is None:
+                continue
+            e = as_expression(b)
+            h, w = e.shape
+            rr, cc = np.meshgrid(np.arange(h) + r0[i], np.arange(w) + c0[j], indexing="ij")
+            L = sp.csr_matrix((np.ones(h * w), ((rr * N + cc).ravel(), np.arange(h * w))), shape=(M * N, h * w))
+            placed = e._map(L, (M, N))
+            total = placed if total is None else total + placed
+    assert total is not None
+    return total
+
+
+def hstack(items: Iterable[Any]) -> AffineExpression:
+    return bmat([list(items)])
+
+
+def vstack(items: Iterable[Any]) -> AffineExpression:
+    return bmat([[i] for i in items])

@@ -1,0 +1,399 @@
+"""The neutral ``Model`` and its compiled canonical form.
+
+``Model.compile()`` lays every variable's real coordinates in one vector ``x`` (length ``nx``) and
+every parameter's in one vector ``p``, then stores each constraint block as a sparse map from
+``[p; 1]`` to its coefficient values on a fixed sparsity pattern. ``CompiledModel.data()`` returns a
+numeric :class:`CanonicalData` snapshot; when parameter values change only the values are recomputed
+(one sparse mat-vec per block), never the structure, so AO loops and sweeps re-solve cheaply.
+
+Canonical form (all real except complex LMIs)::
+
+    minimise    c @ x + c0
+    subject to  A_eq @ x + b_eq == 0
+                G @ x + h <= 0
+                mat(F_i @ x + f_i) >> 0         (n_i x n_i, symmetric or Hermitian, row-major)
+                lb <= x <= ub,  x[integer] integral
+"""
+from __future__ import annotations
+
+import dataclasses
+import enum
+from typing import Any, Iterable
+
+import numpy as np
+import scipy.sparse as sp
+
+from isactoolbox.errors import ModelError
+from isactoolbox.modeling.constraint import Constraint
+from isactoolbox.modeling.expression import AffineExpression, Parameter, Variable, as_expression
+
+HERMITIAN_RTOL = 1e-9
+
+
+class ProblemClass(str, enum.Enum):
+    LP = "LP"
+    MILP = "MILP"
+    SDP = "SDP"
+    MISDP = "MISDP"
+
+    def __str__(self) -> str:
+        return self.value
+
+
+@dataclasses.dataclass
+class LMIData:
+    name: str
+    n: int
+    complex: bool
+    F: sp.csr_matrix  # (n*n, nx), row-major entries, Hermitian per column
+    f: np.ndarray  # (n*n,)
+    variable: Variable | None  # set when the LMI is "this matrix variable is PSD"
+
+
+@dataclasses.dataclass
+class CanonicalData:
+    """Numeric snapshot of a compiled model at the current parameter values."""
+
+    c: np.ndarray
+    c0: float
+    A_eq: sp.csr_matrix
+    b_eq: np.ndarray
+    G: sp.csr_matrix
+    h: np.ndarray
+    lmis: list[LMIData]
+    lb: np.ndarray
+    ub: np.ndarray
+    integer: np.ndarray
+
+
+class _Block:
+    """A stack of affine rows, as a sparse map from parameter coordinates to coefficient values."""
+
+    def __init__(self, rows: np.ndarray, xcol: np.ndarray, pcol: np.ndarray, vals: np.ndarray,
+                 nrows: int, nx: int, npar: int) -> None:
+        self.nrows, self.nx, self.npar = nrows, nx, npar
+        key = rows.astype(np.int64) * (nx + 1) + xcol
+        pattern, inverse = np.unique(key, return_inverse=True)
+        self.prow = (pattern // (nx + 1)).astype(np.int64)
+        self.pcol = (pattern % (nx + 1)).astype(np.int64)
+        self.Q = sp.csr_matrix((vals, (inverse, pcol)), shape=(pattern.size, npar + 1))
+        self.parametric = bool(self.Q[:, :npar].nnz)
+        self._cache: tuple[int, sp.csr_matrix] | None = None
+
+    @property
+    def is_complex(self) -> bool:
+        return np.iscomplexobj(self.Q.data) and bool(np.any(self.Q.data.imag))
+
+    def matrix(self, pfull: np.ndarray, stamp: int) -> sp.csr_matrix:
+        """(nrows, nx + 1) coefficients; the last column is the constant."""
+        if self._cache is not None and (not self.parametric or self._cache[0] == stamp):
+            return self._cache[1]
+        vals = self.Q @ pfull
+        M = sp.csr_matrix((vals, (self.prow, self.pcol)), shape=(self.nrows, self.nx + 1))
+        self._cache = (stamp, M)
+        return M
+
+
+class Model:
+    """A backend-neutral convex model built from affine expressions.
+
+    >>> m = Model(); x = m.real("x", 2, lb=0); m.add(x.sum() >= 1); m.minimize(x[0] + 2 * x[1])
+    """
+
+    def __init__(self, name: str = "model") -> None:
+        self.name = name
+        self.variables: list[Variable] = []
+        self.parameters: list[Parameter] = []
+        self.constraints: list[Constraint] = []
+        self.objective: AffineExpression | None = None
+        self.sense = "min"
+        self._names: set[str] = set()
+
+    # -- declarations --
+    def _register(self, obj: Any, store: list) -> Any:
+        if obj.name in self._names:
+            raise ModelError(f"name {obj.name!r} is used twice in model {self.name!r}")
+        self._names.add(obj.name)
+        store.append(obj)
+        return obj
+
+    @staticmethod
+    def _shape(shape: int | tuple[int, ...]) -> tuple[int, int]:
+        if isinstance(shape, (int, np.integer)):
+            return (int(shape), 1)
+        shape = tuple(int(s) for s in shape)
+        if len(shape) == 1:
+            return (shape[0], 1)
+        if len(shape) == 2:
+            return shape  # type: ignore[return-value]
+        raise ModelError(f"variables are scalars, vectors or matrices, got shape {shape}")
+
+    def real(self, name: str, shape: int | tuple[int, ...] = 1, *, lb: Any = None, ub: Any = None) -> Variable:
+        return self._register(Variable(name, "real", self._shape(shape), lb=lb, ub=ub), self.variables)
+
+    def integer(self, name: str, shape: int | tuple[int, ...] = 1, *, lb: Any = None, ub: Any = None) -> Variable:
+        return self._register(Variable(name, "integer", self._shape(shape), lb=lb, ub=ub), self.variables)
+
+    def binary(self, name: str, shape: int | tuple[int, ...] = 1) -> Variable:
+        return self._register(Variable(name, "binary", self._shape(shape)), self.variables)
+
+    def symmetric(self, name: str, n: int, *, psd: bool = False) -> Variable:
+        return self._register(Variable(name, "symmetric", (n, n), psd=psd), self.variables)
+
+    def hermitian(self, name: str, n: int, *, psd: bool = False) -> Variable:
+        return self._register(Variable(name, "hermitian", (n, n), psd=psd), self.variables)
+
+    def parameter(self, name: str, shape: int | tuple[int, ...] = 1, value: Any = 0.0, *,
+                  complex: bool = False) -> Parameter:
+        shape2 = self._shape(shape)
+        if np.ndim(value) == 0:
+            value = np.full(shape2, value)
+        return self._register(Parameter(name, shape2, value, complex=complex), self.parameters)
+
+    # -- constraints and objective --
+    def add(self, constraint: Constraint | Iterable[Constraint], name: str = "") -> Constraint | list[Constraint]:
+        if isinstance(constraint, Constraint):
+            if name:
+                constraint.name = name
+            if not constraint.name:
+                constraint.name = f"c{len(self.constraints)}"
+            self._check_owned(constraint.expr, constraint.name)
+            self.constraints.append(constraint)
+            return constraint
+        return [self.add(c, f"{name}[{i}]" if name else "") for i, c in enumerate(constraint)]
+
+    def _check_owned(self, expr: AffineExpression, where: str) -> None:
+        own = {o.id for o in self.variables} | {o.id for o in self.parameters}
+        for oid, obj in expr._objects.items():
+            if oid not in own:
+                raise ModelError(f"{where}: {obj!r} belongs to another model")
+
+    def minimize(self, expr: Any) -> None:
+        self._set_objective(expr, "min")
+
+    def maximize(self, expr: Any) -> None:
+        self._set_objective(expr, "max")
+
+    def _set_objective(self, expr: Any, sense: str) -> None:
+        expr = as_expression(expr)
+        if expr.shape != (1, 1):
+            raise ModelError(f"the objective must be a scalar, got shape {expr.shape}")
+        self._check_owned(expr, "objective")
+        self.objective, self.sense = expr, sense
+
+    def compile(self) -> "CompiledModel":
+        return CompiledModel(self)
+
+
+class CompiledModel:
+    """Canonical sparse form of a :class:`Model`, with parameter updates by value only."""
+
+    def __init__(self, model: Model) -> None:
+        self.model = model
+        self.name = model.name
+        self.variables = list(model.variables)
+        self.parameters = list(model.parameters)
+        self.offsets: dict[int, int] = {}
+        nx = 0
+        for v in self.variables:
+            self.offsets[v.id] = nx
+            nx += v.dim
+        self.nx = nx
+        self.poffsets: dict[int, int] = {}
+        npar = 0
+        for p in self.parameters:
+            self.poffsets[p.id] = npar
+            npar += p.pdim
+        self.npar = npar
+        self.sense = model.sense
+        sign = -1.0 if model.sense == "max" else 1.0
+        objective = model.objective if model.objective is not None else as_expression(0.0)
+        self._objective = self._block([sign * objective], "objective", real=True)
+        eq = [c for c in model.constraints if c.sense == "=="]
+        ineq = [c for c in model.constraints if c.sense == "<="]
+        self._eq = self._block([c.expr for c in eq], "equality", real=True, names=[c.name for c in eq])
+        self._ineq = self._block([c.expr for c in ineq], "inequality", real=True, names=[c.name for c in ineq])
+        self.row_names = {"==": self._row_ranges(eq), "<=": self._row_ranges(ineq)}
+        self._lmis: list[tuple[str, int, _Block, Variable | None]] = []
+        for v in self.variables:
+            if v.psd:
+                self._lmis.append((f"{v.name} >> 0", v.shape[0], self._block([v], v.name), v))
+        for c in model.constraints:
+            if c.sense == ">>":
+                self._lmis.append((c.name, c.expr.shape[0], self._block([c.expr], c.name), None))
+        lb = np.full(nx, -np.inf)
+        ub = np.full(nx, np.inf)
+        integer = []
+        for v in self.variables:
+            o = self.offsets[v.id]
+            if v.lb is not None:
+                lb[o:o + v.dim] = v.lb
+            if v.ub is not None:
+                ub[o:o + v.dim] = v.ub
+            if v.is_integer:
+                integer.extend(range(o, o + v.dim))
+        self.lb, self.ub = lb, ub
+        self.integer = np.array(integer, dtype=np.int64)
+        self._data: CanonicalData | None = None
+        self._stamp = -1
+        self._check_lmis_hermitian()
+
+    # -- structure --
+    @staticmethod
+    def _row_ranges(cons: list[Constraint]) -> dict[str, tuple[int, int]]:
+        out, r = {}, 0
+        for c in cons:
+            out[c.name] = (r, r + c.expr.size)
+            r += c.expr.size
+        return out
+
+    def _block(self, exprs: list[AffineExpression], what: str, real: bool = False,
+               names: list[str] | None = None) -> _Block:
+        rows, xcols, pcols, vals = [], [], [], []
+        r0 = 0
+        nx, npar = self.nx, self.npar
+        for i, e in enumerate(exprs):
+            for (vid, pid), t in e.terms.items():
+                t = sp.coo_matrix(t)
+                if vid is not None and vid not in self.offsets:
+                    raise ModelError(f"{what}: uses a variable not declared in this model")
+                if vid is None and pid is None:
+                    xc, pc = np.full(t.nnz, nx), np.full(t.nnz, npar)
+                elif pid is None:
+                    xc, pc = self.offsets[vid] + t.col, np.full(t.nnz, npar)
+                elif vid is None:
+                    xc, pc = np.full(t.nnz, nx), self.poffsets[pid] + t.col
+                else:
+                    pdim = e._objects[pid].pdim
+                    xc, pc = self.offsets[vid] + t.col // pdim, self.poffsets[pid] + t.col % pdim
+                rows.append(r0 + t.row)
+                xcols.append(xc)
+                pcols.append(pc)
+                vals.append(t.data)
+            r0 += e.size
+        cat = lambda xs, dt: np.concatenate(xs).astype(dt) if xs else np.zeros(0, dt)  # noqa: E731
+        v = cat(vals, complex)
+        if real:
+            scale = np.max(np.abs(v)) if v.size else 0.0
+            if v.size and np.max(np.abs(v.imag)) > 1e-9 * max(scale, 1e-300):
+                bad = ""
+                if names:
+                    bad = " (in " + ", ".join(names[:3]) + ("..." if len(names) > 3 else "") + ")"
+                raise ModelError(f"{what} expression is complex{bad}; take .real or use inner()")
+            v = v.real
+        elif v.size and not np.any(v.imag):
+            v = v.real
+        return _Block(cat(rows, np.int64), cat(xcols, np.int64), cat(pcols, np.int64), v, r0, nx, npar)
+
+    def _check_lmis_hermitian(self) -> None:
+        pfull = self._pfull()
+        for name, n, block, _ in self._lmis:
+            M = block.matrix(pfull, self._stamp)
+            T = _transpose_rows(n) @ M.conj()
+            err = abs(M - T).max() if M.nnz else 0.0
+            if err > HERMITIAN_RTOL * max(abs(M).max() if M.nnz else 0.0, 1e-300):
+                raise ModelError(f"LMI {name!r} is not symmetric/Hermitian (max asymmetry {err:.2e}); "
+                                 f"write it as e.g. bmat([[A, B], [B.H, C]])")
+
+    @property
+    def problem_class(self) -> ProblemClass:
+        psd = bool(self._lmis)
+        integer = bool(self.integer.size)
+        if psd:
+            return ProblemClass.MISDP if integer else ProblemClass.SDP
+        return ProblemClass.MILP if integer else ProblemClass.LP
+
+    @property
+    def has_complex_lmis(self) -> bool:
+        return any(block.is_complex for _, _, block, _ in self._lmis)
+
+    # -- numeric data --
+    def _pfull(self) -> np.ndarray:
+        parts = [p.coordinates() for p in self.parameters]
+        parts.append(np.ones(1))
+        return np.concatenate(parts)
+
+    def _current_stamp(self) -> int:
+        return hash(tuple(p.version for p in self.parameters))
+
+    def data(self) -> CanonicalData:
+        """Numeric canonical data at the parameters' current values (cached until they change)."""
+        stamp = self._current_stamp()
+        if self._data is not None and stamp == self._stamp:
+            return self._data
+        pfull = self._pfull()
+        self._stamp = stamp
+        obj = self._objective.matrix(pfull, stamp).toarray().ravel()
+        Meq = self._eq.matrix(pfull, stamp)
+        Min = self._ineq.matrix(pfull, stamp)
+        lmis = []
+        for name, n, block, var in self._lmis:
+            M = block.matrix(pfull, stamp)
+            if block.parametric:  # parameters may break exact Hermitian symmetry by rounding
+                M = (M + _transpose_rows(n) @ M.conj()) * 0.5
+            F = M[:, :self.nx].tocsr()
+            f = M[:, self.nx].toarray().ravel()
+            lmis.append(LMIData(name, n, block.is_complex, F, f, var))
+        self._data = CanonicalData(
+            c=obj[:self.nx].real.copy(), c0=float(obj[self.nx].real),
+            A_eq=Meq[:, :self.nx].tocsr().real, b_eq=Meq[:, self.nx].toarray().ravel().real,
+            G=Min[:, :self.nx].tocsr().real, h=Min[:, self.nx].toarray().ravel().real,
+            lmis=lmis, lb=self.lb, ub=self.ub, integer=self.integer)
+        return self._data
+
+    @property
+    def version(self) -> int:
+        """Changes whenever a parameter value changes (backends use it to update in place)."""
+        return self._current_stamp()
+
+    # -- solutions --
+    def variable_value(self, var: Variable, x: np.ndarray) -> np.ndarray:
+        o = self.offsets[var.id]
+        vals = var.entry_map @ x[o:o + var.dim]
+        if var.kind != "hermitian":
+            vals = vals.real
+        return vals.reshape(var.shape)
+
+    def assign(self, x: np.ndarray | None) -> None:
+        """Store a solution's coordinates on the variables (for ``expr.value()``)."""
+        for v in self.variables:
+            o = self.offsets[v.id]
+            v.coords = None if x is None else np.asarray(x[o:o + v.dim], dtype=float)
+
+    def objective_value(self, x: np.ndarray) -> float:
+        d = self.data()
+        val = float(d.c @ x + d.c0)
+        return -val if self.sense == "max" else val
+
+    def residuals(self, x: np.ndarray) -> dict[str, float]:
+        """Largest violation per constraint class at ``x`` (absolute, in model units)."""
+        d = self.data()
+        out = {"equality": float(np.max(np.abs(d.A_eq @ x + d.b_eq), initial=0.0)),
+               "inequality": float(np.max(d.G @ x + d.h, initial=0.0)),
+               "bounds": float(max(np.max(d.lb - x, initial=0.0), np.max(x - d.ub, initial=0.0)))}
+        worst = 0.0
+        for lmi in d.lmis:
+            M = (lmi.F @ x + lmi.f).reshape(lmi.n, lmi.n)
+            worst = max(worst, -float(np.linalg.eigvalsh(0.5 * (M + M.conj().T))[0]))
+        out["lmi"] = max(worst, 0.0)
+        if d.integer.size:
+            out["integrality"] = float(np.max(np.abs(x[d.integer] - np.round(x[d.integer]))))
+        return out
+
+    def summary(self) -> dict[str, Any]:
+        d = self.data()
+        return {"name": self.name, "class": str(self.problem_class), "coordinates": self.nx,
+                "parameters": self.npar, "equalities": d.A_eq.shape[0], "inequalities": d.G.shape[0],
+                "lmis": [(l.name, l.n, "hermitian" if l.complex else "symmetric") for l in d.lmis],
+                "integers": int(d.integer.size)}
+
+
+_TRANSPOSE_CACHE: dict[int, sp.csr_matrix] = {}
+
+
+def _transpose_rows(n: int) -> sp.csr_matrix:
+    """Permutation taking row-major vec(M) to vec(M^T)."""
+    if n not in _TRANSPOSE_CACHE:
+        perm = np.arange(n * n).reshape(n, n).T.ravel()
+        _TRANSPOSE_CACHE[n] = sp.csr_matrix((np.ones(n * n), (np.arange(n * n), perm)), shape=(n * n, n * n))
+    return _TRANSPOSE_CACHE[n]
