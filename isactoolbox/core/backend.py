@@ -91,7 +91,9 @@ class Backend(abc.ABC):
         self.solver = solver
         self.params = {k: o.default for k, o in self.options.items()}
         self.params.update(validate_options(self.options, options, f"backend {self.family}"))
-        self._prepared: dict[int, tuple[int, Any]] = {}  # id(compiled) -> (version, solver handle)
+        # (compiled model, its version, solver handle) of the last solve. The model itself is held, not
+        # its id(): ids are reused after garbage collection and would hand a stale handle to a new model.
+        self._prepared: tuple[Any, int, Any] | None = None
 
     @property
     def name(self) -> str:
@@ -136,15 +138,14 @@ class Backend(abc.ABC):
             raise BackendUnavailableError(f"{self.name} is unusable here ({avail.value}): "
                                           f"{self.how_to_enable(self.solver)}")
         t0 = time.perf_counter()
-        key = id(model)
         version = model.version
         handle = None
-        if key in self._prepared:
-            old_version, old = self._prepared[key]
+        if self._prepared is not None and self._prepared[0] is model:
+            _, old_version, old = self._prepared
             handle = old if old_version == version else self._update(old, model)
         if handle is None:
             handle = self._import(model)
-        self._prepared = {key: (version, handle)}  # one model at a time keeps memory flat
+        self._prepared = (model, version, handle)  # one model at a time keeps memory flat
         build = time.perf_counter() - t0
         sol = self._solve(handle, model, verbose=verbose, time_limit=time_limit, keep_log=keep_log)
         sol.build_time = build

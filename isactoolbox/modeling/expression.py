@@ -75,7 +75,9 @@ class AffineExpression:
 
     @staticmethod
     def constant(value: Any) -> "AffineExpression":
-        arr = np.atleast_2d(np.asarray(value))
+        arr = np.asarray(value)
+        # 1-D data are column vectors, like vector variables
+        arr = arr.reshape(-1, 1) if arr.ndim == 1 else np.atleast_2d(arr)
         if arr.ndim != 2:
             raise ModelError(f"constants must be scalars, vectors or matrices, got shape {arr.shape}")
         col = _csr(arr.reshape(-1, 1))
@@ -365,7 +367,7 @@ class Parameter(AffineExpression):
         self.pdim = E.shape[1]
         self.entry_map = E
         self.version = 0
-        self._value = np.zeros(shape, dtype=complex if self.complex else float)
+        self._value = np.zeros(shape, dtype=np.complex128 if self.complex else float)
         super().__init__(shape, {(None, self.id): E}, {self.id: self})
         self.value = value
 
@@ -384,7 +386,7 @@ class Parameter(AffineExpression):
             raise ModelError(f"parameter {self.name!r} is real; declare it with complex=True")
         if not np.all(np.isfinite(arr)):
             raise ModelError(f"parameter {self.name!r} must be finite")
-        self._value = arr.astype(complex if self.complex else float)
+        self._value = arr.astype(np.complex128 if self.complex else float)
         self.version += 1
 
     def coordinates(self) -> np.ndarray:

@@ -1,0 +1,115 @@
+"""The affine layer: every expression's compiled coefficients must reproduce numpy evaluation."""
+import numpy as np
+import pytest
+
+from isactoolbox.errors import ModelError
+from isactoolbox.modeling import Model, bmat, inner, trace
+
+
+def _random_hermitian(rng, n):
+    B = rng.normal(size=(n, n)) + 1j * rng.normal(size=(n, n))
+    return B + B.conj().T
+
+
+def _coords_for(var, value, rng):
+    """Real coordinates of a variable that reproduce `value` (solve E @ x = vec(value))."""
+    E = var.entry_map.toarray()
+    x, *_ = np.linalg.lstsq(np.vstack([E.real, E.imag]),
+                            np.concatenate([value.ravel().real, value.ravel().imag]), rcond=None)
+    assert np.allclose(E @ x, value.ravel())
+    return x
+
+
+def test_expressions_match_numpy_evaluation():
+    rng = np.random.default_rng(0)
+    m = Model()
+    W = m.hermitian("W", 3)
+    S = m.symmetric("S", 2)
+    t = m.real("t", 3)
+    H = m.parameter("H", (3, 3), _random_hermitian(rng, 3), complex=True)
+    g = m.parameter("g", (3,), rng.normal(size=3))
+    Wv = _random_hermitian(rng, 3)
+    Sv = rng.normal(size=(2, 2)); Sv = Sv + Sv.T
+    tv = rng.normal(size=(3, 1))
+    W.coords, S.coords, t.coords = _coords_for(W, Wv, rng), _coords_for(S, Sv, rng), tv.ravel()
+    A = rng.normal(size=(2, 3)) + 1j * rng.normal(size=(2, 3))
+    cases = {
+        "inner(H, W)": (inner(H, W), np.real(np.trace(H.value.conj().T @ Wv))),
+        "trace(A W A^H)": (trace(A @ W @ A.conj().T), np.trace(A @ Wv @ A.conj().T)),
+        "g * t": (g * t, g.value * tv),
+        "W^H indexing": (W.H[0:2, 1:3], Wv.conj().T[0:2, 1:3]),
+        "bmat": (bmat([[S, t[0:2]], [t[0:2].T, 2.0]]), np.block([[Sv, tv[0:2]], [tv[0:2].T, np.array([[2.0]])]])),
+        "sum real imag": ((W.real + W.imag).sum(), (Wv.real + Wv.imag).sum()),
+        "scalar param": (g[1] * trace(S) + 3, g.value[1] * np.trace(Sv) + 3),
+    }
+    for name, (expr, want) in cases.items():
+        assert np.allclose(expr.value(), np.atleast_2d(want).reshape(expr.shape)), name
+    # parameters are read at evaluation time
+    g.value = np.ones(3)
+    assert np.allclose((g * t).value(), tv)
+
+
+def test_compiled_parameter_update_equals_rebuild():
+    """Updating a parameter and re-reading the data must give the same canonical data as a fresh model."""
+    rng = np.random.default_rng(1)
+
+    def build(value):
+        m = Model()
+        W = m.hermitian("W", 3, psd=True)
+        p = m.parameter("p", (3, 3), value, complex=True)
+        s = m.parameter("s", 1, 2.0)
+        m.add(inner(p, W) >= 1.0)
+        m.add(s * trace(W).real <= 10.0)
+        m.add(bmat([[trace(W).real, s], [s, 1.0]]) >> 0)
+        m.minimize(trace(W).real)
+        return m, p
+
+    v1, v2 = _random_hermitian(rng, 3), _random_hermitian(rng, 3)
+    m1, p1 = build(v1)
+    c1 = m1.compile()
+    c1.data()
+    p1.value = v2
+    d_updated = c1.data()
+    d_fresh = build(v2)[0].compile().data()
+    assert np.allclose(d_updated.G.toarray(), d_fresh.G.toarray())
+    assert np.allclose(d_updated.h, d_fresh.h)
+    for a, b in zip(d_updated.lmis, d_fresh.lmis):
+        assert np.allclose(a.F.toarray(), b.F.toarray()) and np.allclose(a.f, b.f)
+
+
+def test_model_refuses_non_affine_and_malformed_input():
+    m = Model()
+    x = m.real("x", 2)
+    p = m.parameter("p", 2, 1.0)
+    q = m.parameter("q", 2, 1.0)
+    with pytest.raises(ModelError, match="two expressions with variables"):
+        x * x
+    with pytest.raises(ModelError, match="two parameters"):
+        (p * q) * x
+    W = m.hermitian("W", 2)
+    with pytest.raises(ModelError, match="complex"):
+        m.add(W[0, 1] >= 0)
+        m.compile()
+    m2 = Model()
+    y = m2.real("y", 2)
+    m2.add(bmat([[y[0], y[1]], [0.0, y[0]]]) >> 0)
+    with pytest.raises(ModelError, match="not symmetric"):
+        m2.compile()
+    with pytest.raises(ModelError, match="another model"):
+        Model().add(y >= 0)
+    with pytest.raises(ModelError, match="no truth value"):
+        bool(x == 1)
+    with pytest.raises(ModelError, match="shape"):
+        p.value = np.ones(3)
+
+
+def test_hermitian_coordinates_are_real_and_complete():
+    m = Model()
+    W = m.hermitian("W", 4)
+    assert W.dim == 16
+    E = W.entry_map.toarray()
+    # Hermitian for every coordinate vector, and E is injective (rank 16 over the reals)
+    x = np.random.default_rng(3).normal(size=16)
+    M = (E @ x).reshape(4, 4)
+    assert np.allclose(M, M.conj().T)
+    assert np.linalg.matrix_rank(np.vstack([E.real, E.imag])) == 16
