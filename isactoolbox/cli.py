@@ -37,10 +37,14 @@ def cmd_solve(args: argparse.Namespace) -> int:
     from isactoolbox.core.scenario import load_scenario
     from isactoolbox.registry import registry
 
+    from isactoolbox.core.backend import get_backend
+
+    # Resolve every name before any solving, so a typo fails in a second, not after a long run.
+    backends = [get_backend(b.strip()) for b in (args.backend or "").split(",") if b.strip()] or None
     scenario = load_scenario(args.scenario)
     options = _parse_sets(args.set or [])
-    strategy = registry.strategy(args.strategy)()
-    result = strategy.solve(scenario, args.backend, **options)
+    strategy = registry.strategy(args.strategy)(**options)
+    result = strategy.solve(scenario, backends)
     if args.output:
         result.save(args.output)
     if args.json:

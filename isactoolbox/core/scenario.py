@@ -207,6 +207,12 @@ class Scenario(abc.ABC):
         if unknown:
             raise ScenarioValidationError(
                 unknown[0], f"unknown field in scenario file (known fields: {', '.join(sorted(specs))})", owner=owner)
+        missing = [f.name for f in dataclasses.fields(cls) if "kind" in f.metadata and f.name not in fields
+                   and f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING]
+        if missing:
+            raise ScenarioValidationError(missing[0], "is required but missing from the scenario file"
+                                          + (f" (also missing: {', '.join(missing[1:])})" if missing[1:] else ""),
+                                          owner=owner)
         return cls(**fields)
 
     def save(self, path: str | Path) -> Path:
