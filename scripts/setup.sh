@@ -7,6 +7,8 @@ cd "$(dirname "$0")/.."
 PY="${PYTHON:-python}"
 "$PY" -m pip install --quiet --upgrade pip >/dev/null 2>&1 || true
 "$PY" -m pip install --quiet -e ".[test,plots]"
+# The Clarabel backend plugin ships in plugins/ as a separate distribution (the fastest SDP route here).
+"$PY" -m pip install --quiet -e plugins/isactoolbox-clarabel
 if [ -f scripts/install_ipopt.sh ]; then
     PYTHON="$PY" bash scripts/install_ipopt.sh \
         || echo "setup: pyomo:ipopt not enabled (see 'isactoolbox backends'); every other backend works" >&2

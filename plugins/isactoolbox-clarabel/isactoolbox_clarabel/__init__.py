@@ -1,0 +1,1 @@
+"""Clarabel backend plugin for isactoolbox (registered as the ``clarabel`` backend family)."""
