@@ -113,6 +113,29 @@ class BistaticMonostatic(Scenario):
         """(K+1, 2) positions of the UE (row 0) and the targets (m)."""
         return np.vstack([self.ue_position[None, :], self.target_positions])
 
+    def with_phase_reference(self, reference: str) -> "BistaticMonostatic":
+        """The same physical channels written with another ULA phase reference ("centre"/"first").
+
+        Moving the reference from r to r' multiplies a(theta) by exp(j pi (r - r') sin theta); the
+        gain phases absorb that per path, so every H_m is unchanged (and so is every position CRB).
+        """
+        from isactoolbox.bpms.arrays import angle_seen_from, phase_reference
+
+        def shift(n: int, theta: np.ndarray) -> np.ndarray:
+            # a_new = a_old * exp(j pi (r_old - r_new) sin theta)
+            return np.pi * (phase_reference(n, self.array_phase_reference)
+                            - phase_reference(n, reference)) * np.sin(theta)
+
+        nodes = self.node_positions()
+        th_B = angle_seen_from(self.bs_position, nodes, self.bs_orientation)
+        th_U = np.concatenate([[angle_seen_from(self.ue_position, self.bs_position, self.ue_orientation)],
+                               angle_seen_from(self.ue_position, self.target_positions, self.ue_orientation)])
+        # H = g a_rx a_tx^H: the new gain must undo the rx shift and the conjugated tx shift.
+        bp = self.bp_phases - shift(self.n_ue, th_U) + shift(self.n_tx, th_B)
+        ms = self.ms_phases - shift(self.n_rx, th_B) + shift(self.n_tx, th_B)
+        wrap = lambda x: np.angle(np.exp(1j * x))  # noqa: E731
+        return self.replace(array_phase_reference=reference, bp_phases=wrap(bp), ms_phases=wrap(ms))
+
     # -- validation --
     def _check_consistency(self) -> None:
         owner = type(self).__name__
@@ -153,7 +176,8 @@ class BistaticMonostatic(Scenario):
             "target_rcs": np.full(K, 100.0),
             "bp_phases": rng.uniform(-math.pi, math.pi, K + 1),
             "ms_phases": rng.uniform(-math.pi, math.pi, K + 1),
-            "description": f"paper 004 Sec. IV-A geometry, K = {K}, gain phases from seed {seed}",
+            "description": (f"paper 004 Sec. IV-A, K = {K} (P = -20 dBm, N0 = -173.855 dBm/Hz and F = 10 dB "
+                            f"stored linear in W, W/Hz, 1); gain phases drawn from seed {seed}"),
         }
         fields.update(overrides)
         return cls(**fields)
