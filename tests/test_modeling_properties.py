@@ -30,9 +30,12 @@ def test_compiled_rows_equal_direct_evaluation(n, seed, complex_data):
         compiled.assign(x)
         d = compiled.data()
         direct = np.concatenate([e.value().ravel() for e in ineq])
-        assert np.allclose(d.G @ x + d.h, direct)
+        # rows and LMIs are equilibrated (positive row factors, congruence D M D): undo it
+        assert np.all(d.ineq_scale > 0)
+        assert np.allclose(d.G @ x + d.h, d.ineq_scale * direct)
         lmi_data = d.lmis[-1]
-        assert np.allclose((lmi_data.F @ x + lmi_data.f).reshape(2 * n, 2 * n), lmi.value())
+        D = np.diag(lmi_data.scale)
+        assert np.allclose((lmi_data.F @ x + lmi_data.f).reshape(2 * n, 2 * n), D @ lmi.value() @ D)
         assert np.isclose(d.c @ x + d.c0, (trace(W).real - g * t.sum()).value()[0, 0])
         g.value = rng.normal()
         B = rng.normal(size=(n, n)) + (1j * rng.normal(size=(n, n)) if complex_data else 0)
