@@ -76,6 +76,7 @@ class AffineExpression:
     @staticmethod
     def constant(value: Any) -> "AffineExpression":
         arr = np.asarray(value)
+        arr = arr.astype(np.complex128 if np.iscomplexobj(arr) else np.float64)  # ints and bools too
         # 1-D data are column vectors, like vector variables
         arr = arr.reshape(-1, 1) if arr.ndim == 1 else np.atleast_2d(arr)
         if arr.ndim != 2:
