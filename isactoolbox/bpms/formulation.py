@@ -1,0 +1,79 @@
+"""Neutral-model building blocks for 004: the FIM as an affine expression and the CRB Schur LMI.
+
+Decision variables are scaled: the transmit covariance is ``X = V / v0`` with ``v0 = P / M`` (so
+the power budget (11b) is ``tr X <= 1``), or, over a codebook ``U`` with unit-norm columns, the
+powers ``lam = lambda / v0`` (``V = v0 U diag(lam) U^H``, budget ``sum lam <= 1``). The FIMs are
+the equilibrated ``Ft`` of :class:`~isactoolbox.bpms.fim.LinearFIM`.
+
+CRB epigraph (Schur complement, no inverse): with ``E`` selecting the target coordinates and
+``S = diag(sqrt(w))``, ``w`` the CRB weights over a common unit,
+
+    [[Ft(X), E S], [S E^T, T]] >> 0   <=>   T >= S E^T Ft(X)^{-1} E S   (Ft(X) > 0),
+
+so ``tr T >= sum_t w_t [Ft^{-1}]_tt = CRB / unit``, with equality at the optimum.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from isactoolbox.bpms.arrays import steering, steering_derivative
+from isactoolbox.bpms.fim import LinearFIM
+from isactoolbox.bpms.position_model import bistatic_model
+from isactoolbox.bpms.scenario import BistaticMonostatic
+from isactoolbox.modeling import AffineExpression, Model, bmat, trace
+
+
+def fim_expression(lin: LinearFIM, X: AffineExpression) -> AffineExpression:
+    """Ft(X) as a real symmetric (n, n) affine expression of the Hermitian (n_tx, n_tx) X."""
+    n, nt = lin.size, lin.n_tx
+    # tr(C X) = sum_xy C[y, x] X[x, y]; row-major vec(X) has X[x, y] at x*nt + y.
+    Cmat = lin.coefficients.transpose(0, 1, 3, 2).reshape(n * n, nt * nt)
+    return (Cmat @ X.reshape((nt * nt, 1))).real.reshape((n, n))
+
+
+def codebook_fim_expression(lin: LinearFIM, U: np.ndarray, lam: AffineExpression) -> AffineExpression:
+    """Ft(U diag(lam) U^H) as an (n, n) affine expression of the real powers lam (q, 1)."""
+    n = lin.size
+    B = lin.codebook(U)  # (q, n, n)
+    return (B.transpose(1, 2, 0).reshape(n * n, B.shape[0]) @ lam).reshape((n, n))
+
+
+def add_crb_epigraph(model: Model, F: AffineExpression, target: np.ndarray, weights: np.ndarray,
+                     name: str) -> AffineExpression:
+    """Add the Schur LMI above; return ``tr T`` (an upper bound on CRB / unit, tight at the optimum)."""
+    n, t = F.shape[0], len(target)
+    ES = np.zeros((n, t))
+    ES[np.asarray(target), np.arange(t)] = np.sqrt(weights)
+    T = model.symmetric(f"{name}_T", t)
+    model.add(bmat([[F, ES], [ES.T, T]]) >> 0, name=f"{name}_schur")
+    return trace(T)
+
+
+def crb_unit(sc: BistaticMonostatic, bp: LinearFIM, ms: LinearFIM) -> float:
+    """Common CRB unit (m^2): the BP CRB under isotropic full-power transmission.
+
+    Both CRBs are divided by the same number, so the weighted sum keeps the paper's meaning.
+    """
+    iso = np.eye(sc.n_tx) * (sc.power_per_subcarrier / sc.n_tx)
+    return float(bp.crb(iso))
+
+
+def codebook(sc: BistaticMonostatic) -> np.ndarray:
+    """U (n_tx, 2K+2): a_T(theta_B,k) and d a_T / d theta at the K+1 BS-side angles, unit-norm columns.
+
+    The same BS angles serve BP (AODs) and MS (echo angles), so one codebook fits both.
+    """
+    theta = bistatic_model(sc).xi0[: sc.n_targets + 1]
+    r = sc.array_phase_reference
+    U = np.concatenate([steering(theta, sc.n_tx, r), steering_derivative(theta, sc.n_tx, r)], axis=0).T
+    return U / np.linalg.norm(U, axis=0, keepdims=True)
+
+
+def constraint_crb_bound(model: Model, lin: LinearFIM, X: AffineExpression, bound_m2: float,
+                         name: str) -> list[Any]:
+    """Constraints stating CRB(V) <= bound (m^2) on the scaled covariance X = V / v0."""
+    unit = float(bound_m2)
+    tr_T = add_crb_epigraph(model, fim_expression(lin, X), lin.target, lin.crb_weights / unit, name)
+    return [model.add(tr_T <= 1.0, name=f"{name}_bound")]

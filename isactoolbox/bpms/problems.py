@@ -1,0 +1,310 @@
+"""The convex programs of 004 as compiled neutral models, built once per scenario and re-solved.
+
+- :class:`WCRBProblem`: weighted-sum CRB (15), over a full covariance (FDB) or codebook powers
+  (CPA); ``rho`` is a model parameter, so a rho sweep re-solves one compiled model.
+- :class:`WBFProblem`: lifted weighted beamformer mismatch (18) for given extreme beamformers.
+- :class:`WVMProblem`: weighted covariance mismatch (19) without the rank constraint, its
+  quadratic objective through the Schur LMI ``[[Y, D], [D^H, I]] >> 0`` (``tr Y >= ||D||_F^2``).
+
+Everything is in scaled units (``X = V / v0``, ``W_s = W / sqrt(v0)``, ``v0 = P / M``); the
+:class:`Outcome` carries physical values (W, W^2) and the solver timings.
+"""
+from __future__ import annotations
+
+import dataclasses
+import time
+import weakref
+from typing import Any, Callable
+
+import numpy as np
+
+from isactoolbox.bpms.fim import bp_fim, ms_fim
+from isactoolbox.bpms.formulation import (add_crb_epigraph, codebook, codebook_fim_expression, crb_unit,
+                                          fim_expression)
+from isactoolbox.bpms.scenario import BistaticMonostatic
+from isactoolbox.core.result import Timings
+from isactoolbox.modeling import Model, bmat, inner, trace
+from isactoolbox.status import Status
+
+
+@dataclasses.dataclass
+class Outcome:
+    """One solve: status, physical covariance ``V`` (W) and/or beamformers ``W`` (sqrt W), objective."""
+
+    status: Status
+    objective: float | None = None
+    V: np.ndarray | None = None
+    W: np.ndarray | None = None
+    powers: np.ndarray | None = None  # CPA: power on each codebook column (W)
+    message: str = ""
+    timings: Timings = dataclasses.field(default_factory=Timings)
+    solver: str = ""
+    solver_version: str = ""
+    extra: dict[str, Any] = dataclasses.field(default_factory=dict)
+
+
+def _timed_solve(backend: Any, compiled: Any, outcome: Outcome) -> Any:
+    sol = backend.solve(compiled)
+    outcome.timings.build += sol.build_time
+    outcome.timings.solver += sol.solve_time
+    outcome.timings.solves += 1
+    outcome.status = sol.status
+    outcome.message = sol.message
+    outcome.solver, outcome.solver_version = sol.solver, sol.solver_version
+    return sol
+
+
+class WCRBProblem:
+    """(15): min rho tr Tb + (1 - rho) tr Tm  s.t. the two Schur LMIs, tr X <= 1, X >> 0 (or lam >= 0)."""
+
+    def __init__(self, sc: BistaticMonostatic, use_codebook: bool) -> None:
+        t0 = time.perf_counter()
+        self.scenario_power = sc.power_per_subcarrier
+        self.bp, self.ms = bp_fim(sc), ms_fim(sc)
+        self.unit = crb_unit(sc, self.bp, self.ms)
+        self.use_codebook = use_codebook
+        m = Model("wcrb-cpa" if use_codebook else "wcrb-fdb")
+        self.rho = m.parameter("rho", 1, value=0.5)
+        if use_codebook:
+            self.U = codebook(sc)
+            self.var = m.real("lam", self.U.shape[1], lb=0.0)
+            m.add(self.var.sum() <= 1.0, name="power")  # unit-norm columns: tr V / v0 = sum lam
+            Fb = codebook_fim_expression(self.bp, self.U, self.var)
+            Fm = codebook_fim_expression(self.ms, self.U, self.var)
+        else:
+            self.U = None
+            self.var = m.hermitian("X", sc.n_tx, psd=True)
+            m.add(trace(self.var).real <= 1.0, name="power")
+            Fb, Fm = fim_expression(self.bp, self.var), fim_expression(self.ms, self.var)
+        crb_b = add_crb_epigraph(m, Fb, self.bp.target, self.bp.crb_weights / self.unit, "bp")
+        crb_m = add_crb_epigraph(m, Fm, self.ms.target, self.ms.crb_weights / self.unit, "ms")
+        m.minimize(self.rho * crb_b + (1 - self.rho) * crb_m)
+        self.compiled = m.compile()
+        self.build_time = time.perf_counter() - t0
+
+    def solve(self, backend: Any, rho: float) -> Outcome:
+        """Outcome with V (W) and the weighted CRB bound (m^2) the relaxation attains."""
+        self.rho.value = rho
+        out = Outcome(Status.SOLVER_ERROR)
+        sol = _timed_solve(backend, self.compiled, out)
+        if not sol.status.has_solution or sol.x is None:
+            return out
+        v0 = self.scenario_power
+        if self.use_codebook:
+            lam = np.clip(np.asarray(sol.value(self.var), dtype=float).ravel(), 0.0, None)
+            out.powers = v0 * lam
+            out.V = (self.U * out.powers) @ self.U.conj().T
+        else:
+            X = np.asarray(sol.value(self.var))
+            out.V = v0 * 0.5 * (X + X.conj().T)
+        out.objective = float(sol.objective) * self.unit
+        return out
+
+
+class EpsilonConstraintProblem:
+    """Exact points of the tradeoff boundary: min CRB_MS s.t. CRB_BP <= b, tr X <= 1 (FDB or CPA).
+
+    The bound ``b`` is a model parameter; used to measure how far a scheme's points are from the
+    boundary without the chord error of interpolating sampled WCRB points.
+    """
+
+    def __init__(self, sc: BistaticMonostatic, use_codebook: bool) -> None:
+        t0 = time.perf_counter()
+        self.scenario_power = sc.power_per_subcarrier
+        self.bp, self.ms = bp_fim(sc), ms_fim(sc)
+        self.unit = crb_unit(sc, self.bp, self.ms)
+        m = Model("bp-bounded-ms")
+        self.bound = m.parameter("bp_bound", 1, value=1.0)
+        if use_codebook:
+            U = codebook(sc)
+            x = m.real("lam", U.shape[1], lb=0.0)
+            m.add(x.sum() <= 1.0, name="power")
+            Fb, Fm = codebook_fim_expression(self.bp, U, x), codebook_fim_expression(self.ms, U, x)
+        else:
+            x = m.hermitian("X", sc.n_tx, psd=True)
+            m.add(trace(x).real <= 1.0, name="power")
+            Fb, Fm = fim_expression(self.bp, x), fim_expression(self.ms, x)
+        crb_b = add_crb_epigraph(m, Fb, self.bp.target, self.bp.crb_weights / self.unit, "bp")
+        crb_m = add_crb_epigraph(m, Fm, self.ms.target, self.ms.crb_weights / self.unit, "ms")
+        m.add(crb_b <= self.bound, name="bp_bound")
+        m.minimize(crb_m)
+        self.compiled = m.compile()
+        self.build_time = time.perf_counter() - t0
+
+    def solve(self, backend: Any, bp_bound: float) -> Outcome:
+        """Outcome whose objective is the least MS CRB (m^2) with BP CRB <= bp_bound (m^2)."""
+        self.bound.value = bp_bound / self.unit
+        out = Outcome(Status.SOLVER_ERROR)
+        sol = _timed_solve(backend, self.compiled, out)
+        if sol.status.has_solution and sol.objective is not None:
+            out.objective = float(sol.objective) * self.unit
+        return out
+
+
+class WVMProblem:
+    """(19) relaxed: min ||X - Xi(rho)||_F^2 s.t. tr X = 1, X >> 0, Xi = rho Xb + (1 - rho) Xm.
+
+    ``rho ||X - Xb||^2 + (1 - rho) ||X - Xm||^2 = ||X - Xi||^2 + rho (1 - rho) ||Xb - Xm||^2``.
+    """
+
+    def __init__(self, V_bp: np.ndarray, V_ms: np.ndarray, power: float) -> None:
+        t0 = time.perf_counter()
+        self.v0 = power
+        self.Xb, self.Xm = V_bp / power, V_ms / power
+        n = V_bp.shape[0]
+        m = Model("wvm")
+        self.rho = m.parameter("rho", 1, value=0.5)
+        self.X = m.hermitian("X", n, psd=True)
+        Y = m.hermitian("Y", n)
+        m.add(trace(self.X).real == 1.0, name="power")  # (19b) full power
+        D = self.X - (self.rho * (self.Xb - self.Xm) + self.Xm)
+        m.add(bmat([[Y, D], [D.H, np.eye(n)]]) >> 0, name="mismatch_schur")
+        m.minimize(trace(Y).real)
+        self.compiled = m.compile()
+        self.build_time = time.perf_counter() - t0
+
+    def objective(self, V: np.ndarray, rho: float) -> float:
+        """(19a) in W^2 for a covariance V (W)."""
+        Vb, Vm = self.Xb * self.v0, self.Xm * self.v0
+        return float(rho * np.linalg.norm(V - Vb) ** 2 + (1 - rho) * np.linalg.norm(V - Vm) ** 2)
+
+    def closed_form(self, rho: float) -> Outcome:
+        """(19) without the rank constraint solved exactly: the Frobenius projection of Xi onto
+        {X >> 0, tr X = 1} (eigenvalues projected onto the simplex). When both extremes have
+        full power, Xi itself is feasible and is the answer."""
+        xi = rho * self.Xb + (1 - rho) * self.Xm
+        lam, Q = np.linalg.eigh(0.5 * (xi + xi.conj().T))
+        mu = _simplex_projection(lam)
+        out = Outcome(Status.OPTIMAL, solver="closed-form")
+        out.V = self.v0 * (Q * mu) @ Q.conj().T
+        out.objective = self.objective(out.V, rho)
+        return out
+
+    def solve(self, backend: Any, rho: float) -> Outcome:
+        self.rho.value = rho
+        out = Outcome(Status.SOLVER_ERROR)
+        sol = _timed_solve(backend, self.compiled, out)
+        if not sol.status.has_solution or sol.x is None:
+            return out
+        X = np.asarray(sol.value(self.X))
+        out.V = self.v0 * 0.5 * (X + X.conj().T)
+        const = rho * (1 - rho) * np.linalg.norm(self.Xb - self.Xm) ** 2
+        out.objective = (float(sol.objective) + const) * self.v0**2
+        return out
+
+
+def _simplex_projection(v: np.ndarray, total: float = 1.0) -> np.ndarray:
+    """Euclidean projection of v onto {x >= 0, sum x = total} (sort-based, exact)."""
+    u = np.sort(v)[::-1]
+    css = np.cumsum(u) - total
+    k = np.arange(1, v.size + 1)
+    r = np.flatnonzero(u - css / k > 0)[-1]
+    return np.maximum(v - css[r] / (r + 1), 0.0)
+
+
+class WBFProblem:
+    """(18): lifted Wt_l = [1; w_l][1; w_l]^H, min sum_l tr(Q_l(rho) Wt_l), sum tr Wt_l = 1 + L', [Wt_l]_00 = 1.
+
+    ``Q_l = [[0, -Xi_l^H], [-Xi_l, I]]`` with ``Xi = rho Wb + (1 - rho) Wm`` (scaled beamformers).
+    Columns l where both ``Wb`` and ``Wm`` vanish have ``w_l = 0`` at the optimum (the objective
+    is ``||W||^2 - 2 Re<Xi, W>`` at fixed ``||W||``, maximised by ``W`` parallel to ``Xi``), so
+    only the other L' columns are lifted; the recovered W keeps L columns.
+    """
+
+    def __init__(self, W_bp: np.ndarray, W_ms: np.ndarray, power: float) -> None:
+        t0 = time.perf_counter()
+        self.v0 = power
+        self.Wb, self.Wm = W_bp / np.sqrt(power), W_ms / np.sqrt(power)
+        n, L = self.Wb.shape
+        self.L = L
+        norms = np.linalg.norm(self.Wb, axis=0) + np.linalg.norm(self.Wm, axis=0)
+        self.active = np.flatnonzero(norms > 1e-9 * max(norms.max(), 1e-300))
+        m = Model("wbf")
+        self.rho = m.parameter("rho", 1, value=0.5)
+        self.lifted = []
+        obj_b, obj_m, total = 0.0, 0.0, 0.0
+        for l in self.active:
+            Wt = m.hermitian(f"Wt{l}", n + 1, psd=True)
+            m.add(Wt[0, 0].real == 1.0, name=f"lift{l}")
+            obj_b = obj_b + inner(self._q(self.Wb[:, l]), Wt)
+            obj_m = obj_m + inner(self._q(self.Wm[:, l]), Wt)
+            total = total + trace(Wt).real
+            self.lifted.append(Wt)
+        m.add(total == 1.0 + len(self.active), name="power")  # (18b): P/M + L in scaled units
+        m.minimize(self.rho * obj_b + (1 - self.rho) * obj_m)
+        self.compiled = m.compile()
+        self.build_time = time.perf_counter() - t0
+
+    @staticmethod
+    def _q(xi: np.ndarray) -> np.ndarray:
+        n = xi.shape[0]
+        Q = np.zeros((n + 1, n + 1), dtype=complex)
+        Q[0, 1:] = -xi.conj()
+        Q[1:, 0] = -xi
+        Q[1:, 1:] = np.eye(n)
+        return Q
+
+    def objective(self, W: np.ndarray, rho: float) -> float:
+        """(16a) in W for beamformers W (physical)."""
+        s = np.sqrt(self.v0)
+        return float(rho * np.linalg.norm(W - s * self.Wb) ** 2 + (1 - rho) * np.linalg.norm(W - s * self.Wm) ** 2)
+
+    def closed_form(self, rho: float) -> Outcome:
+        """(16) solved exactly: at fixed ||W||^2 = P/M the objective is const - 2 Re<Xi, W>, so
+        W = sqrt(P/M) Xi / ||Xi||_F (Cauchy-Schwarz). The SDP (18) must reproduce it."""
+        xi = rho * self.Wb + (1 - rho) * self.Wm
+        norm = np.linalg.norm(xi)
+        if norm == 0:
+            return Outcome(Status.SOLVER_ERROR, message="rho Wb + (1 - rho) Wm = 0: every full-power W is optimal")
+        out = Outcome(Status.OPTIMAL, solver="closed-form")
+        out.W = np.sqrt(self.v0) * xi / norm
+        out.V = out.W @ out.W.conj().T
+        out.objective = self.objective(out.W, rho)
+        out.extra["lift_rank_ratio"] = 0.0
+        return out
+
+    def solve(self, backend: Any, rho: float) -> Outcome:
+        self.rho.value = rho
+        out = Outcome(Status.SOLVER_ERROR)
+        sol = _timed_solve(backend, self.compiled, out)
+        if not sol.status.has_solution or sol.x is None:
+            return out
+        Ws = np.zeros((self.Wb.shape[0], self.L), dtype=complex)
+        second = 0.0
+        for l, Wt in zip(self.active, self.lifted):
+            M = np.asarray(sol.value(Wt))
+            M = 0.5 * (M + M.conj().T)
+            lam, Q = np.linalg.eigh(M)
+            second = max(second, lam[-2] / max(lam[-1], 1e-300))
+            v = Q[:, -1] * np.sqrt(max(lam[-1], 0.0))
+            Ws[:, l] = v[1:] * np.conj(v[0]) / max(abs(v[0]) ** 2, 1e-300)  # [1; w] up to phase
+        out.W = np.sqrt(self.v0) * Ws
+        out.V = out.W @ out.W.conj().T
+        out.extra["lift_rank_ratio"] = float(second)  # lambda_2 / lambda_1 of the lifted blocks
+        out.objective = self.objective(out.W, rho)
+        return out
+
+
+# --- per-scenario cache: compiled models and the rho = 1 / rho = 0 extremes -------------------------
+_CACHE: "weakref.WeakKeyDictionary[BistaticMonostatic, dict[Any, Any]]" = weakref.WeakKeyDictionary()
+
+
+def cached(sc: BistaticMonostatic, key: Any, make: Callable[[], Any]) -> tuple[Any, bool]:
+    """(object, was_cached) for ``key`` on this scenario instance."""
+    entry = _CACHE.setdefault(sc, {})
+    if key in entry:
+        return entry[key], True
+    entry[key] = make()
+    return entry[key], False
+
+
+def wcrb_problem(sc: BistaticMonostatic, use_codebook: bool) -> tuple[WCRBProblem, bool]:
+    return cached(sc, ("wcrb", use_codebook), lambda: WCRBProblem(sc, use_codebook))
+
+
+def clear_cache(sc: BistaticMonostatic | None = None) -> None:
+    """Forget compiled models / extremes (of one scenario, or all)."""
+    if sc is None:
+        _CACHE.clear()
+    else:
+        _CACHE.pop(sc, None)
