@@ -1,4 +1,4 @@
-"""Command line: ``isactoolbox solve | plugins | backends | compare-backends | demo``.
+"""Command line: ``isactoolbox solve | plugins | backends | compare-backends | demo | reproduce | pareto``.
 
 Human-readable output by default, JSON with ``--json``. Errors raised on purpose by the toolbox
 become one line on stderr and exit code 2, never a traceback.
@@ -109,6 +109,45 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return run_demo(out_dir=Path(args.out), as_json=args.json)
 
 
+def cmd_reproduce(args: argparse.Namespace) -> int:
+    from isactoolbox.reproductions import REPRODUCTIONS, load
+
+    if args.list or not args.name:
+        for name, target in REPRODUCTIONS.items():
+            print(f"{name:24s} {target}")
+        return 0
+    run = load(args.name)
+    options = _parse_sets(args.set or [])
+    report = run(Path(args.out), full=args.full, backend=args.backend, pdf=args.pdf, **options)
+    if args.json:
+        print(json.dumps(report.to_dict(), indent=1))
+    else:
+        for line in report.lines:
+            print(line)
+        for f in report.files:
+            print(f"written     {f}")
+    return 0
+
+
+def cmd_pareto(args: argparse.Namespace) -> int:
+    from isactoolbox.bpms.pareto import ALL_SCHEMES, pareto_sweep, write_sweep
+    from isactoolbox.core.scenario import load_scenario
+
+    import numpy as np
+
+    scenario = load_scenario(args.scenario)
+    schemes = [s.strip() for s in (args.schemes or ",".join(ALL_SCHEMES)).split(",") if s.strip()]
+    rhos = np.linspace(0.0, 1.0, args.points)
+    sweep = pareto_sweep(scenario, schemes, rhos, backend=args.backend or "picos:cvxopt")
+    if args.csv:
+        write_sweep(sweep, args.csv)
+    if args.json:
+        print(json.dumps(sweep.to_dict(), indent=1, default=str))
+    else:
+        print(sweep.table())
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="isactoolbox", description=__doc__.splitlines()[0])
     sub = p.add_subparsers(dest="command", required=True)
@@ -144,6 +183,26 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--out", default="isactoolbox-demo", help="output folder")
     s.add_argument("--json", action="store_true")
     s.set_defaults(func=cmd_demo)
+
+    s = sub.add_parser("reproduce", help="reproduce a paper table or figure (CSV + PNG); --list lists them")
+    s.add_argument("name", nargs="?", help="reproduction name, e.g. isal-fig9")
+    s.add_argument("--list", action="store_true", help="list the reproductions")
+    s.add_argument("--out", default="isactoolbox-figures", help="output folder")
+    s.add_argument("--full", action="store_true", help="the paper's size (slow) instead of the quick default")
+    s.add_argument("--backend", default=None, help="backend (default: each strategy's)")
+    s.add_argument("--set", action="append", metavar="KEY=VALUE", help="reproduction option (JSON value or string)")
+    s.add_argument("--pdf", action="store_true", help="also write PDF figures")
+    s.add_argument("--json", action="store_true")
+    s.set_defaults(func=cmd_reproduce)
+
+    s = sub.add_parser("pareto", help="BP/MS trade-off: sweep rho over bistatic-monostatic schemes")
+    s.add_argument("scenario", help="bistatic-monostatic scenario JSON file")
+    s.add_argument("--schemes", help="comma list (default: all seven)")
+    s.add_argument("--points", type=int, default=11, help="rho values in [0, 1]")
+    s.add_argument("--backend", default=None)
+    s.add_argument("--csv", help="also write the points as CSV")
+    s.add_argument("--json", action="store_true")
+    s.set_defaults(func=cmd_pareto)
     return p
 
 
