@@ -46,6 +46,9 @@ class ChoiceSpec:
 
     receiver: int
     candidates: tuple[tuple[int, ...], ...]
+    #: BSs that neither serve a CU nor transmit a sensing signal (the bistatic baseline's idle BSs)
+    silent: frozenset[int] = frozenset()
+
 
     @classmethod
     def fixed(cls, receiver: int, association: Sequence[int]) -> "ChoiceSpec":
@@ -70,7 +73,7 @@ class ChoiceSpec:
         """The child node where CU ``user`` is served by ``bs``."""
         cands = list(self.candidates)
         cands[user] = (int(bs),)
-        return ChoiceSpec(self.receiver, tuple(cands))
+        return ChoiceSpec(self.receiver, tuple(cands), self.silent)
 
     def validate(self, scenario: NetworkISAC) -> None:
         if not 0 <= self.receiver < scenario.n_bs:
@@ -78,8 +81,11 @@ class ChoiceSpec:
         if len(self.candidates) != scenario.n_users:
             raise ValueError(f"need candidates for {scenario.n_users} CUs, got {len(self.candidates)}")
         for k, cand in enumerate(self.candidates):
-            if not cand or self.receiver in cand or any(not 0 <= s < scenario.n_bs for s in cand):
+            if (not cand or self.receiver in cand or any(not 0 <= s < scenario.n_bs for s in cand)
+                    or any(s in self.silent for s in cand)):
                 raise ValueError(f"CU {k}: candidates {cand} must be nonempty transmitting BSs")
+        if self.receiver in self.silent or any(not 0 <= s < scenario.n_bs for s in self.silent):
+            raise ValueError(f"silent BSs {sorted(self.silent)} must be BS indices other than the receiver")
 
 
 @dataclasses.dataclass
@@ -146,7 +152,7 @@ class ChoiceSDP:
         # small difference of large numbers. The CRLB does not depend on the reference.
         self.fim = fim_data if fim_data is not None else linear_fim(
             scenario, r, power_unit=self.unit, position_scale=np.sqrt(eps), reference=(N - 1) / 2)
-        tx = [s for s in range(S) if s != r]
+        tx = [s for s in range(S) if s != r and s not in spec.silent]
         m = Model(f"network-isac choice r={r}")
         self.model = m
         # -- variables (only blocks the choice allows) --
@@ -251,6 +257,8 @@ class ChoiceSDP:
             self.t: dict[int, Any] = {}
             for info in transmitter_information(scenario, r):
                 s = info.transmitter
+                if s not in C_of:  # a silent BS contributes no information
+                    continue
                 B = np.column_stack([info.steering, info.derivative_direction])
                 Q = B.conj().T @ C_of[s] @ B
                 term = (scale * info.illumination) * Q[0, 0].real
