@@ -1,4 +1,4 @@
-"""Command line: ``isactoolbox solve | plugins | backends | compare-backends | demo | reproduce | pareto``.
+"""Command line: ``isactoolbox solve | plugins | backends | compare-backends | demo | reproduce | pareto | sweep``.
 
 Human-readable output by default, JSON with ``--json``. Errors raised on purpose by the toolbox
 become one line on stderr and exit code 2, never a traceback.
@@ -203,6 +203,10 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--csv", help="also write the points as CSV")
     s.add_argument("--json", action="store_true")
     s.set_defaults(func=cmd_pareto)
+
+    from isactoolbox.experiments.cli import add_parser as add_sweep_parser
+
+    add_sweep_parser(sub)
     return p
 
 
