@@ -2,6 +2,7 @@
 
 >>> sweep = pareto_sweep(BistaticMonostatic.paper(3), ["wcrb-fdb", "apa"], [0.0, 0.5, 1.0])
 >>> print(sweep.table())
+>>> write_sweep(sweep, "tradeoff.csv")   # every point, as ``isactoolbox pareto --csv`` writes it
 
 Every point is re-evaluated from the returned beamformers W (metrics ``sqrt-bp-crb`` /
 ``sqrt-ms-crb``, in m). A point is *dominated* when another point is at least as good in both
@@ -11,8 +12,10 @@ the scheme's own curve only. Points without a verified solution never dominate a
 """
 from __future__ import annotations
 
+import csv
 import dataclasses
 import time
+from pathlib import Path
 from typing import Any, Iterable, Mapping, Sequence
 
 import numpy as np
@@ -183,3 +186,28 @@ def pareto_sweep(scenario: BistaticMonostatic, schemes: Iterable[str] = ALL_SCHE
                 results[(scheme, rho)] = res
     mark_dominated(points, rtol)
     return ParetoSweep(points, results)
+
+
+#: Columns of :func:`write_sweep`, in order; CRB roots in m, ``seconds`` is the wall time of one solve.
+SWEEP_COLUMNS = ("scheme", "rho", "sqrt_bp", "sqrt_ms", "status", "verified", "dominated",
+                 "dominated_in_scheme", "seconds")
+
+
+def sweep_rows(sweep: ParetoSweep) -> list[dict[str, Any]]:
+    """One dict per point with the :data:`SWEEP_COLUMNS` keys (sqrt_bp, sqrt_ms in m)."""
+    return [{c: getattr(p, c) for c in SWEEP_COLUMNS} for p in sweep.points]
+
+
+def write_sweep(sweep: ParetoSweep, path: str | Path) -> Path:
+    """Write every point of ``sweep`` as CSV (columns :data:`SWEEP_COLUMNS`); returns the path.
+
+    Floats are written with full precision (``repr``), so reading the file back gives the same
+    numbers; ``verified`` / ``dominated*`` are ``True`` / ``False``. Parent folders are created.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", newline="") as fh:
+        writer = csv.DictWriter(fh, fieldnames=SWEEP_COLUMNS)
+        writer.writeheader()
+        writer.writerows(sweep_rows(sweep))
+    return path
