@@ -5,6 +5,7 @@ Run from the repository root (needs the ``bench`` extra: ``pip install -e ".[ben
     python -m benchmarks.run                      # every quick case, 3 repeats, table on stdout
     python -m benchmarks.run --cases network-isac-sdp --repeats 5 --json bench.json
     python -m benchmarks.run --cases bnb-vs-exhaustive   # S=4, K=5 Table II: about 10-20 minutes
+    python -m benchmarks.run --cases ao-iteration        # AO W-step at S=4, K=5: minutes per iteration
 
 Every time is a median over ``--repeats`` runs in one process on this machine; ratios compare
 routes measured in the same run. Nothing here is a test: no time is asserted anywhere.
@@ -152,6 +153,48 @@ def reuse_case(repeats: int) -> dict[str, Any]:
     return out
 
 
+def ao_iteration(repeats: int) -> dict[str, Any]:
+    """AO-penalty W-step (23) on Table II (S=4, K=5, N=8), receiver BS 1: 3 penalty updates, compiled once vs rebuilt.
+
+    The slopes mu (1 - 2 a) follow an association drifting towards binary, as in Algorithm 1's iterations.
+    """
+    from isactoolbox.core.backend import get_backend
+    from isactoolbox.core.scenario import load_scenario
+    from isactoolbox.network_isac.strategies.ao_model import AOModel
+
+    sc = load_scenario(SCENARIOS / "network_isac_table2.json")
+    d = sc.distances_to_users()
+    closest = np.array([min((s for s in range(sc.n_bs) if s != 0), key=lambda s: d[s, k]) for k in range(sc.n_users)])
+    slopes = []
+    for w in (0.6, 0.8, 0.95):  # share on the closest transmitter
+        a = np.full((sc.n_bs, sc.n_users), (1 - w) / (sc.n_bs - 2))
+        a[closest, np.arange(sc.n_users)] = w
+        a[0] = 0.0
+        slopes.append(1.0 * (1 - 2 * a))
+
+    def reuse() -> dict[str, float]:
+        be = get_backend("picos:cvxopt")
+        t0 = time.perf_counter()
+        model = AOModel(sc, 0, precondition=True)
+        for c in slopes:
+            model.set_penalty(c)
+            model.solve(be)
+        return {"per_iteration_s": (time.perf_counter() - t0) / len(slopes)}
+
+    def rebuild() -> dict[str, float]:
+        be = get_backend("picos:cvxopt")
+        t0 = time.perf_counter()
+        for c in slopes:
+            model = AOModel(sc, 0, precondition=True)
+            model.set_penalty(c)
+            model.solve(be)
+        return {"per_iteration_s": (time.perf_counter() - t0) / len(slopes)}
+
+    out = {"compiled once": median_of(repeats, reuse), "rebuilt every iteration": median_of(repeats, rebuild)}
+    out["rebuild / reuse"] = out["rebuilt every iteration"]["per_iteration_s"] / out["compiled once"]["per_iteration_s"]
+    return out
+
+
 def bnb_vs_exhaustive(repeats: int) -> dict[str, Any]:
     """Table II (S=4, K=5, N=8): SDPs and wall time of exhaustive vs branch-and-bound (one run each)."""
     from isactoolbox.core.scenario import load_scenario
@@ -173,6 +216,7 @@ CASES: dict[str, Callable[[int], dict[str, Any]]] = {
     "network-isac-sdp": lambda n: overhead_case(network_isac_sdp, ["clarabel", "picos:cvxopt", "pyomo:ipopt"], n),
     "bpms-wcrb-fdb": lambda n: overhead_case(bpms_wcrb, ["picos:cvxopt", "clarabel", "pyomo:ipopt"], n),
     "compiled-reuse": reuse_case,
+    "ao-iteration": ao_iteration,
     "bnb-vs-exhaustive": bnb_vs_exhaustive,
 }
 QUICK = ("network-isac-sdp", "bpms-wcrb-fdb", "compiled-reuse")
