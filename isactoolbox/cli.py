@@ -96,6 +96,10 @@ def cmd_compare(args: argparse.Namespace) -> int:
     rows = compare_backends(lambda be: strategy.solve(scenario, be, **options), backends)
     if args.csv:
         write_csv(rows, args.csv)
+    if args.plot:
+        from isactoolbox.compare import plot_rows
+
+        plot_rows(rows, args.plot)
     if args.json:
         print(json.dumps(rows, indent=1, default=str))
     else:
@@ -176,6 +180,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--backends", required=True, help="comma-separated, e.g. picos:cvxopt,pyomo:ipopt")
     s.add_argument("--set", action="append", metavar="KEY=VALUE")
     s.add_argument("--csv", help="also write the table as CSV")
+    s.add_argument("--plot", help="also draw the times as a PNG (its data as CSV beside it)")
     s.add_argument("--json", action="store_true")
     s.set_defaults(func=cmd_compare)
 

@@ -210,3 +210,25 @@ def read_csv(path: str | Path) -> list[dict[str, Any]]:
                     row[k] = v
             out.append(row)
     return out
+
+
+def plot_rows(rows: Sequence[Any], path: str | Path, *, pdf: bool = False) -> list[Path]:
+    """Bar chart of build and solver time per backend (PNG, PDF on request), its data as CSV beside it."""
+    from isactoolbox.reproductions.output import new_figure, save_figure
+
+    data = [_as_dict(r) for r in rows]
+    names = [d["backend"] for d in data]
+    build = [d.get("build_time") or 0.0 for d in data]
+    solver = [d.get("solver_time") or 0.0 for d in data]
+    fig, ax = new_figure(figsize=(1.6 + 1.3 * len(names), 4))
+    ax.bar(names, build, label="model build")
+    ax.bar(names, solver, bottom=build, label="solver")
+    for i, d in enumerate(data):
+        ax.annotate(str(d.get("status", "")), (i, build[i] + solver[i]), ha="center", va="bottom", fontsize=8)
+    ax.set_ylabel("time [s]")
+    ax.set_title("backends side by side (status above each bar)")
+    ax.legend(fontsize=8)
+    files = save_figure(fig, path, pdf=pdf)
+    files.append(write_csv(rows, Path(files[0]).with_suffix(".csv")))
+    return files
+
