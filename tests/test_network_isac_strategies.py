@@ -121,3 +121,18 @@ def test_bad_options_name_the_field():
         registry.strategy("bigm-misdp")(mode="nonsense")
     with pytest.raises(OptionError, match="receivers"):
         registry.strategy("exhaustive")(receivers=[7]).solve(drop(3))
+
+
+@pytest.mark.slow
+def test_table2_branch_and_bound_matches_exhaustive():
+    """Table II geometry (S=4, K=5, N=8): 972 fixed choices against a best-bound search (minutes)."""
+    from isactoolbox.core.scenario import load_scenario
+
+    from pathlib import Path
+
+    sc = load_scenario(Path(__file__).parent.parent / "isactoolbox/data/scenarios/network_isac_table2.json")
+    bb = registry.strategy("bigm-misdp")().solve(sc)
+    ex = registry.strategy("exhaustive")(workers=2, progress=False).solve(sc)
+    assert bb.status is Status.OPTIMAL and ex.status.is_success
+    assert bb.objective == pytest.approx(ex.objective, rel=1e-4)
+    assert bb.extra["sdps"] <= 0.1 * len(ex.extra["choices"])

@@ -107,6 +107,7 @@ class Exhaustive(NetworkISACStrategy):
         "workers": Option(0, int, "processes for the enumeration (0 = all cores)",
                           check=lambda x: None if x >= 0 else "must be >= 0"),
         "receivers": Option(None, (list, tuple), "restrict the receiving BS to these indices", allow_none=True),
+        "progress": Option(True, bool, "progress bar on stderr (drawn only on a terminal)"),
         **RECOVERY_OPTIONS,
     }
 
@@ -118,8 +119,13 @@ class Exhaustive(NetworkISACStrategy):
             if not all(isinstance(r, int) and 0 <= r < scenario.n_bs for r in receivers) or not receivers:
                 raise OptionError("receivers", f"must be BS indices in 0..{scenario.n_bs - 1}", owner=self.name)
         specs = all_choices(scenario, receivers)
+        from isactoolbox.experiments.progress import progress_bar
+
         workers = options["workers"] or os.cpu_count() or 1
-        outcomes = solve_choices(scenario, specs, backend, workers=workers)
+        with progress_bar(len(specs), label="exhaustive", quiet=not options["progress"]) as bar:
+            outcomes = solve_choices(scenario, specs, backend, workers=workers,
+                                     progress=lambda ch: bar.advance(failed=not (ch.outcome.status.is_success
+                                                                                 or ch.outcome.status is Status.INFEASIBLE)))
         return self.result_from_choices(scenario, specs, outcomes, backend, options)
 
     def result_from_choices(self, scenario: NetworkISAC, specs: Sequence[ChoiceSpec], outcomes: Sequence[ChainOutcome],
