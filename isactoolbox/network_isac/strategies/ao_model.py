@@ -45,7 +45,7 @@ from isactoolbox.core.result import Timings
 from isactoolbox.modeling import Model, bmat, inner, trace
 from isactoolbox.network_isac.fim import transmitter_information
 from isactoolbox.network_isac.scenario import NetworkISAC
-from isactoolbox.network_isac.strategies.choice_sdp import ChoiceOutcome, ChoiceSpec
+from isactoolbox.network_isac.strategies.choice_sdp import ChoiceOutcome, ChoiceSpec, interference_preconditioner
 
 #: Models built by :class:`AOModel` in this process (tests check that AO iterations re-use them).
 BUILD_COUNT = 0
@@ -84,17 +84,10 @@ class AOModel:
         h = scenario.channels
         gain = np.sum(np.abs(h) ** 2, axis=2)  # (S, K)
         self.beam_unit = {(s, k): min(gamma * scenario.noise_power_cu / gain[s, k], P) for s, k in self.pairs}
-        hhat = h / np.sqrt(np.maximum(gain, np.finfo(float).tiny))[:, :, None]
 
-        # Same congruence preconditioner as ChoiceSDP (see there for why): shrink the directions
-        # of the CUs a block interferes with, by the INR one unit of its power causes there.
+        # Same congruence preconditioner as ChoiceSDP (see there for why).
         def preconditioner(s: int, unit: float, exclude: int | None) -> np.ndarray:
-            M = np.eye(N, dtype=complex)
-            for j in range(K):
-                if j != exclude:
-                    M += (unit * gain[s, j] / scenario.noise_power_cu) * np.outer(hhat[s, j], hhat[s, j].conj())
-            w, V = np.linalg.eigh(M)
-            return (V / np.sqrt(w)) @ V.conj().T
+            return interference_preconditioner(scenario, s, unit, exclude)
 
         self.precond: dict[Any, np.ndarray] = {}
         if precondition:

@@ -120,6 +120,24 @@ class ChoiceOutcome:
         return C
 
 
+def interference_preconditioner(scenario: NetworkISAC, bs: int, unit: float, exclude: int | None) -> np.ndarray:
+    """T = (I + sum_{j != exclude} INR_j hhat_j hhat_j^H)^(-1/2) (N, N) for a block of BS ``bs``.
+
+    INR_j is the interference-to-noise ratio ``unit`` watts (spread over the channel) would cause at
+    CU j; ``exclude`` is the CU the block serves. The congruence X -> T X T^H maps the PSD cone
+    onto itself, so the feasible set is unchanged while the SINR rows get O(1) coefficients.
+    """
+    h = scenario.channels[bs]  # (K, N)
+    gain = np.sum(np.abs(h) ** 2, axis=1)
+    hhat = h / np.sqrt(np.maximum(gain, np.finfo(float).tiny))[:, None]
+    M = np.eye(h.shape[1], dtype=complex)
+    for j in range(h.shape[0]):
+        if j != exclude:
+            M += (unit * gain[j] / scenario.noise_power_cu) * np.outer(hhat[j], hhat[j].conj())
+    w, V = np.linalg.eigh(M)
+    return (V / np.sqrt(w)) @ V.conj().T
+
+
 class ChoiceSDP:
     """Builds the neutral model of one :class:`ChoiceSpec` once; re-solves it for new Gamma / eps.
 
@@ -185,15 +203,8 @@ class ChoiceSDP:
         # to the interference-to-noise ratio one unit of power would cause there (up to ~1e5 for a
         # CU next to the BS). Without it the SINR rows need R to null those CUs to ~1e-5 relative
         # accuracy and interior-point solvers stall or stop early.
-        hhat = h / np.sqrt(np.maximum(gain, np.finfo(float).tiny))[:, :, None]
-
         def preconditioner(s: int, unit: float, exclude: int | None) -> np.ndarray:
-            M = np.eye(N, dtype=complex)
-            for j in range(K):
-                if j != exclude:
-                    M += (unit * gain[s, j] / scenario.noise_power_cu) * np.outer(hhat[s, j], hhat[s, j].conj())
-            w, V = np.linalg.eigh(M)
-            return (V / np.sqrt(w)) @ V.conj().T
+            return interference_preconditioner(scenario, s, unit, exclude)
 
         self.precond: dict[Any, np.ndarray] = {}
         if precondition:
