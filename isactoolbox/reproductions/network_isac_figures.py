@@ -207,15 +207,20 @@ def _sweep(owner: str, out_dir: Path, full: bool, backend: str | None, options: 
             data = None
         if data and data.get("key") == key:
             return data["rows"], opts, True
+    from isactoolbox.experiments.progress import progress_bar
+
     rows: list[dict[str, Any]] = []
-    for d in range(opts["drops"]):
-        seed = opts["seed"] + d
-        for g in opts["gammas"]:
-            sc = NetworkISAC.random(seed, n_bs=opts["n_bs"], n_users=opts["n_users"],
-                                    sinr_min=float(db_to_linear(g)), crlb_max=opts["crlb_max"])
-            for name in opts["strategies"]:
-                rows.append({"drop": d, "seed": seed, "gamma_db": g, "strategy": name,
-                             **_solve(name, sc, backend, seed)})
+    total = opts["drops"] * len(opts["gammas"]) * len(opts["strategies"])
+    with progress_bar(total, label=owner) as bar:  # drawn only on a terminal
+        for d in range(opts["drops"]):
+            seed = opts["seed"] + d
+            for g in opts["gammas"]:
+                sc = NetworkISAC.random(seed, n_bs=opts["n_bs"], n_users=opts["n_users"],
+                                        sinr_min=float(db_to_linear(g)), crlb_max=opts["crlb_max"])
+                for name in opts["strategies"]:
+                    rows.append({"drop": d, "seed": seed, "gamma_db": g, "strategy": name,
+                                 **_solve(name, sc, backend, seed)})
+                    bar.advance(failed=_failed(rows[-1]["status"]))
     out_dir.mkdir(parents=True, exist_ok=True)
     write_rows(rows, out_dir / DROPS_CSV, DROP_COLUMNS)
     cache.write_text(json.dumps({"key": key, "rows": rows}, default=str))
