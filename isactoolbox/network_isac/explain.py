@@ -123,13 +123,16 @@ class FeasibilityOracle:
 
     def _solve_once(self, spec: ChoiceSpec, gamma: float, eps: float, *, fresh: bool) -> Status:
         trial = self.scenario.replace(sinr_min=gamma, crlb_max=eps)
+        infeasible = False
         for be, precondition in self.routes:
             if fresh:
                 self._models.pop((spec, precondition), None)
             out = self._model(spec, precondition, gamma, eps).solve(be)
             self.sdps += 1
             if out.status is Status.INFEASIBLE:
-                return Status.INFEASIBLE
+                # As in the strategies' chain: the remaining routes may refute the verdict with a point.
+                infeasible = True
+                continue
             if out.status.is_success:
                 if not spec.is_fixed:
                     return Status.FEASIBLE  # a relaxation's point says nothing about a fixed choice
@@ -137,7 +140,7 @@ class FeasibilityOracle:
                 decision_checks(trial, outcome_decision(out), report, tolerance=self.tol)
                 if report.max_violation <= self.tol:
                     return Status.FEASIBLE
-        return Status.SOLVER_ERROR
+        return Status.INFEASIBLE if infeasible else Status.SOLVER_ERROR
 
     def feasible(self, gamma: float, eps: float) -> ChoiceSpec | None:
         """A fixed choice feasible at (Gamma linear, eps m^2), or None (infeasible or undecided)."""
