@@ -40,7 +40,11 @@ def independent_check(scenario, values, rtol=1e-5):
 @pytest.mark.parametrize("seed", FEASIBLE)
 def test_branch_and_bound_matches_exhaustive_with_fewer_sdps(seed, exhaustive_results):
     ex = exhaustive_results[seed]
-    assert ex.status is Status.OPTIMAL and ex.verification.passed
+    # Exhaustive is certified only when every one of the 12 choices got a definite answer; on a loaded
+    # machine a marginal choice has once come back undecided from every route (then FEASIBLE, honestly).
+    assert ex.status in (Status.OPTIMAL, Status.FEASIBLE) and ex.verification.passed, ex.message
+    if ex.status is Status.FEASIBLE:
+        assert "not certified" in ex.message
     assert len(ex.extra["choices"]) == 3 * 2 ** 2
     bb = registry.strategy("bigm-misdp")().solve(drop(seed))
     assert bb.status is Status.OPTIMAL and bb.verification.passed, bb.message
