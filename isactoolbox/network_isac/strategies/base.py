@@ -73,7 +73,8 @@ def decision_checks(scenario: NetworkISAC, decision: Decision, report: Verificat
     gamma = scenario.sinr_min
     for k, value in enumerate(sinr_model.sinr(scenario, decision)):
         report.add(check(f"SINR of CU {k} >= Gamma", value, ">=", gamma, unit="1", tolerance=tolerance))
-    crlb = fim.location_crlb(scenario, decision.receiver, transmit_covariances(decision))
+    covariances = transmit_covariances(decision)
+    crlb = fim.location_crlb(scenario, decision.receiver, covariances)
     report.add(check("location CRLB <= eps", crlb, "<=", scenario.crlb_max, unit="m^2", tolerance=tolerance))
     powers = bs_powers(decision)
     for s, p in enumerate(powers):
@@ -82,8 +83,7 @@ def decision_checks(scenario: NetworkISAC, decision: Decision, report: Verificat
                              scale=scenario.max_power))
         else:
             report.add(check(f"power of BS {s} <= P", p, "<=", scenario.max_power, unit="W", tolerance=tolerance))
-    for s in range(scenario.n_bs):
-        C = transmit_covariances(decision)[s]
+    for s, C in enumerate(covariances):
         lam_min = float(np.linalg.eigvalsh(0.5 * (C + C.conj().T))[0]) if np.any(C) else 0.0
         report.add(check(f"covariance of BS {s} PSD", lam_min, ">=", 0.0, unit="W", tolerance=tolerance,
                          scale=scenario.max_power))

@@ -98,17 +98,21 @@ class ChoiceSolver:
         self.backends = routes(backends)
         self.sinr_min = sinr_min
         self.crlb_max = crlb_max
-        self._cache: dict[tuple[Any, bool, Any], ChoiceSDP] = {}
+        self._cache: dict[tuple[ChoiceSpec, bool], ChoiceSDP] = {}
         self.cache_size = cache_size
 
     def model(self, spec: ChoiceSpec, precondition: bool, directions: Mapping[int, np.ndarray] | None = None) -> ChoiceSDP:
-        key = (spec, precondition, None if directions is None else id(directions))
+        if directions is not None:
+            # Fixed-direction models (one per randomization draw) are never re-used: not cached.
+            return ChoiceSDP(self.scenario, spec, directions=directions, sinr_min=self.sinr_min,
+                             crlb_max=self.crlb_max, precondition=precondition)
+        key = (spec, precondition)
         sdp = self._cache.get(key)
         if sdp is None:
             if len(self._cache) >= self.cache_size:
                 self._cache.pop(next(iter(self._cache)))
-            sdp = ChoiceSDP(self.scenario, spec, directions=directions, sinr_min=self.sinr_min,
-                            crlb_max=self.crlb_max, precondition=precondition)
+            sdp = ChoiceSDP(self.scenario, spec, sinr_min=self.sinr_min, crlb_max=self.crlb_max,
+                            precondition=precondition)
             self._cache[key] = sdp
         return sdp
 
