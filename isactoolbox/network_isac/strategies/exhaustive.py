@@ -8,6 +8,7 @@ in parallel across processes; every evaluated choice is listed in ``Result.extra
 from __future__ import annotations
 
 import itertools
+import multiprocessing
 import os
 from concurrent.futures import ProcessPoolExecutor
 from typing import Any, Iterable, Mapping, Sequence
@@ -62,7 +63,10 @@ def solve_choices(scenario: NetworkISAC, specs: Sequence[ChoiceSpec], backends: 
             if progress is not None:
                 progress(out[-1])
         return out
-    with ProcessPoolExecutor(max_workers=workers, initializer=_init_worker,
+    # "spawn", not fork: a forked worker inherits locks held by the parent's solver/BLAS threads and
+    # was seen to hang in a long test session; spawned workers start clean (about 1 s of imports each).
+    with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
+                             initializer=_init_worker,
                              initargs=(scenario, route_specs(backends))) as pool:
         out = []
         for res in pool.map(_solve_in_worker, specs, chunksize=max(1, len(specs) // (8 * workers))):
