@@ -35,6 +35,8 @@ def test_expressions_match_numpy_evaluation():
     A = rng.normal(size=(2, 3)) + 1j * rng.normal(size=(2, 3))
     cases = {
         "inner(H, W)": (inner(H, W), np.real(np.trace(H.value.conj().T @ Wv))),
+        # a numpy constant takes the one-row fast path; same value as the parameter path
+        "inner(const, A W A^H)": (inner(H.value, A.conj().T @ A @ W), np.real(np.trace(H.value.conj().T @ A.conj().T @ A @ Wv))),
         "trace(A W A^H)": (trace(A @ W @ A.conj().T), np.trace(A @ Wv @ A.conj().T)),
         "g * t": (g * t, g.value * tv),
         "W^H indexing": (W.H[0:2, 1:3], Wv.conj().T[0:2, 1:3]),
@@ -113,3 +115,36 @@ def test_hermitian_coordinates_are_real_and_complete():
     M = (E @ x).reshape(4, 4)
     assert np.allclose(M, M.conj().T)
     assert np.linalg.matrix_rank(np.vstack([E.real, E.imag])) == 16
+
+
+def test_congruence_lmi_data_is_exactly_hermitian_without_rounding_residue():
+    """B^H (T X T^H) B, the network-ISAC CRLB block, leaves rounding residue where the Hermitian
+    matrix has exact zeros (its imaginary diagonal); the canonical data must not carry it (on the
+    Table II SDP it was 864 entries of ~1e-25 that cost Clarabel sparsity and accuracy)."""
+    rng = np.random.default_rng(3)
+    n = 8
+    h = rng.normal(size=(2, n)) + 1j * rng.normal(size=(2, n))
+    w, V = np.linalg.eigh(np.eye(n) + 1e4 * h.T @ h.conj())
+    T = (V / np.sqrt(w)) @ V.conj().T  # Hermitian, like the interference preconditioner
+    B = rng.normal(size=(n, 2)) + 1j * rng.normal(size=(n, 2))
+    m = Model()
+    X = m.hermitian("X", n)
+    t = m.real("t", 1)
+    m.add(B.conj().T @ (T @ X @ T.conj().T) @ B - t * np.diag([0.0, 1.0]) >> 0, name="schur")
+    m.minimize(trace(X).real)
+    compiled = m.compile()
+    lmi = next(l for l in compiled.data().lmis if l.name == "schur")
+    F = lmi.F.tocsr()
+    big = np.abs(F.data).max()
+    assert np.all((F.data.real == 0) | (np.abs(F.data.real) >= 1e-14 * big))
+    assert np.all((F.data.imag == 0) | (np.abs(F.data.imag) >= 1e-14 * big))
+    assert not np.any(F[[0, 3]].toarray().imag), "imaginary parts of a Hermitian diagonal must be exact zeros"
+    assert (F[[0, 2, 1, 3]] - F.conj()).count_nonzero() == 0  # rows (j, i) = conj rows (i, j), exactly
+    # and the data still describe the matrix: compare with numpy at a random Hermitian X, t = 0.7
+    Xv = _random_hermitian(rng, n)
+    xs = np.zeros(compiled.nx)
+    xs[compiled.offsets[X.id]:compiled.offsets[X.id] + X.dim] = _coords_for(X, Xv, rng)
+    xs[compiled.offsets[t.id]] = 0.7
+    d = lmi.scale if lmi.scale is not None else np.ones(2)
+    want = np.diag(d) @ (B.conj().T @ T @ Xv @ T.conj().T @ B - 0.7 * np.diag([0.0, 1.0])) @ np.diag(d)
+    assert np.allclose((F @ xs + lmi.f).reshape(2, 2), want)

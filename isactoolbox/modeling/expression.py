@@ -416,6 +416,15 @@ def trace(x: Any) -> AffineExpression:
 
 def inner(c: Any, x: Any) -> AffineExpression:
     """Real inner product ``Re tr(C^H X) = Re sum conj(C_ij) X_ij`` (C a constant or parameter)."""
+    if not isinstance(c, AffineExpression):
+        # Constant C: one row map vec(conj C)^T instead of an elementwise product and a sum, the
+        # hot path of every SINR row (several thousand inner products per exhaustive run).
+        arr = np.asarray(c)
+        x = as_expression(x)
+        shape = arr.shape if arr.ndim == 2 else (arr.reshape(-1, 1).shape if arr.ndim == 1 else (1, 1))
+        if shape != x.shape:
+            raise ModelError(f"inner product shapes {shape} and {x.shape} differ")
+        return x._map(sp.csr_matrix(np.conj(arr).reshape(1, -1)), (1, 1)).real
     c, x = as_expression(c), as_expression(x)
     if c.shape != x.shape:
         raise ModelError(f"inner product shapes {c.shape} and {x.shape} differ")
