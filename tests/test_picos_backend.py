@@ -52,3 +52,25 @@ def test_parameter_update_resolves_with_new_optimum():
         Xv = sol.value(X)
         # the optimum is the rank-one projector on the top eigenvector
         assert np.linalg.eigvalsh(Xv)[-1] == pytest.approx(1.0, abs=1e-5)
+
+
+def test_tolerance_and_kkt_options_reach_picos_and_keep_the_closed_form():
+    """abs_tol / rel_tol are duality-gap tolerances, feas_tol both feasibility ones, kkt_solver CVXOPT's
+    KKT solver: each lands on the PICOS option of that meaning, and the answer stays the eigenvalue."""
+    rng = np.random.default_rng(8)
+    B = rng.normal(size=(4, 4)) + 1j * rng.normal(size=(4, 4))
+    Av = B + B.conj().T
+    m = Model()
+    X = m.hermitian("X", 4, psd=True)
+    m.add(trace(X).real == 1.0)
+    m.maximize(inner(Av, X))
+    compiled = m.compile()
+    for kkt in ("chol", "ldl"):
+        be = get_backend("picos:cvxopt", abs_tol=1e-7, rel_tol=1e-6, feas_tol=1e-7, kkt_solver=kkt)
+        sol = be.solve(compiled)
+        opts = be._prepared[2]["problem"].options
+        assert (opts.abs_ipm_opt_tol, opts.rel_ipm_opt_tol) == (1e-7, 1e-6)
+        assert {opts.abs_prim_fsb_tol, opts.abs_dual_fsb_tol, opts.rel_prim_fsb_tol, opts.rel_dual_fsb_tol} == {1e-7}
+        assert opts.cvxopt_kktsolver == kkt
+        assert sol.status == Status.OPTIMAL
+        assert sol.objective == pytest.approx(np.linalg.eigvalsh(Av)[-1], rel=1e-5)

@@ -44,10 +44,16 @@ class PicosBackend(Backend):
     }
     default_solver = "cvxopt"
     options = {
-        "abs_tol": Option(None, float, "absolute optimality tolerance passed to PICOS", allow_none=True),
-        "rel_tol": Option(None, float, "relative optimality tolerance passed to PICOS", allow_none=True),
-        "feas_tol": Option(None, float, "primal/dual feasibility tolerance passed to PICOS", allow_none=True),
+        "abs_tol": Option(None, float, "absolute duality-gap tolerance (PICOS abs_ipm_opt_tol; default 1e-8)",
+                          allow_none=True),
+        "rel_tol": Option(None, float, "relative duality-gap tolerance (PICOS rel_ipm_opt_tol; default 1e-8)",
+                          allow_none=True),
+        "feas_tol": Option(None, float, "primal and dual feasibility tolerance, absolute and relative "
+                           "(PICOS *_fsb_tol; default 1e-8)", allow_none=True),
         "max_iterations": Option(None, int, "iteration limit", allow_none=True),
+        "kkt_solver": Option(None, str, "CVXOPT KKT solver ('chol', 'ldl', ...); None = PICOS's choice: chol, "
+                             "and a full second solve with ldl when chol ends with unknown status",
+                             allow_none=True),
     }
     # PICOS solution statuses (primal status, problem status) -> ours; see _status
     STATUS_MAP = {
@@ -130,10 +136,13 @@ class PicosBackend(Backend):
         P.options.verbosity = 1 if verbose else 0
         if time_limit is not None:
             P.options.timelimit = time_limit
-        for ours, theirs in (("abs_tol", "abs_prim_fsb_tol"), ("rel_tol", "rel_ipm_opt_tol"),
-                             ("feas_tol", "abs_dual_fsb_tol"), ("max_iterations", "max_iterations")):
+        for ours, theirs in (("abs_tol", ("abs_ipm_opt_tol",)), ("rel_tol", ("rel_ipm_opt_tol",)),
+                             ("feas_tol", ("abs_prim_fsb_tol", "abs_dual_fsb_tol", "rel_prim_fsb_tol",
+                                           "rel_dual_fsb_tol")),
+                             ("max_iterations", ("max_iterations",)), ("kkt_solver", ("cvxopt_kktsolver",))):
             if self.params.get(ours) is not None:
-                setattr(P.options, theirs, self.params[ours])
+                for option in theirs:
+                    setattr(P.options, option, self.params[ours])
         log = io.StringIO()
         t0 = time.perf_counter()
         try:
