@@ -140,3 +140,19 @@ def test_table2_branch_and_bound_matches_exhaustive():
     assert bb.status is Status.OPTIMAL and ex.status.is_success
     assert bb.objective == pytest.approx(ex.objective, rel=1e-4)
     assert bb.extra["sdps"] <= 0.1 * len(ex.extra["choices"])
+
+
+def test_pool_children_get_one_blas_thread_and_the_parent_environment_is_restored(monkeypatch):
+    import os
+    import subprocess
+    import sys
+
+    from isactoolbox.network_isac.strategies.exhaustive import single_threaded_children
+
+    monkeypatch.setenv("OMP_NUM_THREADS", "7")
+    monkeypatch.delenv("OPENBLAS_NUM_THREADS", raising=False)
+    with single_threaded_children():
+        seen = subprocess.run([sys.executable, "-c", "import os; print(os.environ['OPENBLAS_NUM_THREADS'], "
+                               "os.environ['OMP_NUM_THREADS'])"], capture_output=True, text=True).stdout.split()
+    assert seen == ["1", "1"]
+    assert os.environ["OMP_NUM_THREADS"] == "7" and "OPENBLAS_NUM_THREADS" not in os.environ

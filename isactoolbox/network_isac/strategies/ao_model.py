@@ -45,7 +45,7 @@ from isactoolbox.core.result import Timings
 from isactoolbox.modeling import Model, bmat, inner, trace
 from isactoolbox.network_isac.fim import transmitter_information
 from isactoolbox.network_isac.scenario import NetworkISAC
-from isactoolbox.network_isac.strategies.choice_sdp import ChoiceOutcome, ChoiceSpec, interference_preconditioner
+from isactoolbox.network_isac.strategies.choice_sdp import BlockCongruence, ChoiceOutcome, ChoiceSpec
 
 #: Models built by :class:`AOModel` in this process (tests check that AO iterations re-use them).
 BUILD_COUNT = 0
@@ -86,20 +86,9 @@ class AOModel:
         self.beam_unit = {(s, k): min(gamma * scenario.noise_power_cu / gain[s, k], P) for s, k in self.pairs}
 
         # Same congruence preconditioner as ChoiceSDP (see there for why).
-        def preconditioner(s: int, unit: float, exclude: int | None) -> np.ndarray:
-            return interference_preconditioner(scenario, s, unit, exclude)
-
-        self.precond: dict[Any, np.ndarray] = {}
-        if precondition:
-            for key in self.pairs:
-                self.precond[key] = preconditioner(key[0], self.beam_unit[key], key[1])
-            for s in tx:
-                self.precond[("R", s)] = preconditioner(s, P, None)
-
-        def physical(key: Any, X: Any) -> Any:
-            T = self.precond.get(key)
-            return X if T is None else T @ X @ T.conj().T
-
+        self.congruence = BlockCongruence(scenario, {key: self.beam_unit[key] for key in self.pairs}, P, tx,
+                                          precondition)
+        physical = self.congruence.physical
         Wp = {key: physical(key, X) for key, X in self.W.items()}
         Rp = {s: physical(("R", s), self.R[s]) for s in tx}
         # -- C3: SINR, whitened by the CU noise, divided by Gamma --
@@ -167,14 +156,11 @@ class AOModel:
         a = None
         residuals: dict[str, float] = {}
         if sol.status.has_solution and sol.x is not None:
-            eye = np.eye(N)
             for key, X in self.W.items():
-                T = self.precond.get(key, eye)
-                beams[key] = self.beam_unit[key] * (T @ sol.value(X) @ T.conj().T)
+                beams[key] = self.beam_unit[key] * self.congruence.physical(key, sol.value(X))
             sensing = np.zeros((S, N, N), dtype=complex)
             for s, R in self.R.items():
-                T = self.precond.get(("R", s), eye)
-                sensing[s] = self.unit * (T @ sol.value(R) @ T.conj().T)
+                sensing[s] = self.unit * self.congruence.physical(("R", s), sol.value(R))
             power = self.unit * float(np.asarray(sol.value(self._power)).ravel()[0])
             a = np.zeros((S, K))
             values = np.asarray(sol.value(self.a), dtype=float).ravel()

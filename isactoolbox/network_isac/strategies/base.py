@@ -25,20 +25,23 @@ PHYSICAL_RTOL = 1e-5
 #: lambda_2 / lambda_1 below this counts as rank one.
 RANK_ONE_RTOL = 1e-6
 
-#: Per-SDP fallback chain used when a strategy gets no backend: (name, options). Measured on the
-#: Table II geometry and random S=3, K=3 drops (docs/network_isac.md): CVXOPT solves most choices in
-#: ~1 s and proves infeasibility in < 1 s, but on some feasible ones it stalls for minutes before
-#: failing; capped at 50 iterations (its successes took fewer) it gives up in ~2 s. Ipopt on the
-#: certified Burer-Monteiro factorization solved every feasible choice CVXOPT failed on, but takes
-#: 40-290 s to give up on infeasible ones, so it comes second. A missing backend is skipped.
-#: CVXOPT is tried twice, without and with the block preconditioner (each rescued choices the other
-#: failed on); Clarabel with preconditioning last (fast, and once the only physically feasible answer).
-#: Entries: (backend name, backend options, precondition).
+#: Per-SDP fallback chain used when a strategy gets no backend: (name, options, precondition).
+#: Measured on 16 random Table II choices (docs/network_isac.md): PICOS's default 1e-8 gap and
+#: feasibility tolerances made CVXOPT stall at a 1e-7 gap and fail on 7 of 16 (singular KKT, then a
+#: second full solve with LDL: ~5.5 s per failure). With CVXOPT's own gap tolerances (abs 1e-7,
+#: rel 1e-6; objective within 4e-7 of the tight answer) and the block preconditioner, 12 of 16 were
+#: solved in ~1 s; without the second KKT attempt a failure costs ~1 s, and CVXOPT without the
+#: preconditioner (feasibility 1e-7) solved 3 of the other 4. 16 choices: 125 s with the old chain,
+#: 34 s with this one, 15 optimal instead of 9. Clarabel (single-threaded, ~0.4 s) is faster still
+#: but its "Solved" objectives were up to 6e-5 off (its dual bound above CVXOPT's optimum), too
+#: loose for 1e-4 certificates, so it is a fallback. Ipopt on the certified factorization is last:
+#: 40-290 s to give up on an infeasible SDP. A missing backend is skipped.
+_CVXOPT_GAP = {"max_iterations": 50, "abs_tol": 1e-7, "rel_tol": 1e-6}
 DEFAULT_CHAIN: tuple[tuple[str, dict[str, Any], bool], ...] = (
-    ("picos:cvxopt", {"max_iterations": 50}, False),
-    ("picos:cvxopt", {"max_iterations": 50}, True),
-    ("pyomo:ipopt", {"max_rounds": 4}, False),
+    ("picos:cvxopt", {**_CVXOPT_GAP, "kkt_solver": "chol"}, True),
+    ("picos:cvxopt", {**_CVXOPT_GAP, "feas_tol": 1e-7}, False),
     ("clarabel", {}, True),
+    ("pyomo:ipopt", {"max_rounds": 4}, False),
 )
 
 

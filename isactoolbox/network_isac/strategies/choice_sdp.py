@@ -138,6 +138,28 @@ def interference_preconditioner(scenario: NetworkISAC, bs: int, unit: float, exc
     return (V / np.sqrt(w)) @ V.conj().T
 
 
+class BlockCongruence:
+    """The congruence ``X -> T X T^H`` of every beam block (s, k) and sensing block ("R", s).
+
+    T is :func:`interference_preconditioner` of the block's BS, power unit and served CU; with
+    ``enabled=False`` every T is the identity. :meth:`physical` maps a block's solver variable (an
+    expression) or its value (an array) to the physical matrix alike.
+    """
+
+    def __init__(self, scenario: NetworkISAC, beam_units: Mapping[tuple[int, int], float], sensing_unit: float,
+                 transmitters: Sequence[int], enabled: bool) -> None:
+        self.T: dict[Any, np.ndarray] = {}
+        if enabled:
+            for (s, k), unit in beam_units.items():
+                self.T[(s, k)] = interference_preconditioner(scenario, s, unit, k)
+            for s in transmitters:
+                self.T[("R", s)] = interference_preconditioner(scenario, s, sensing_unit, None)
+
+    def physical(self, key: Any, X: Any) -> Any:
+        T = self.T.get(key)
+        return X if T is None else T @ X @ T.conj().T
+
+
 class ChoiceSDP:
     """Builds the neutral model of one :class:`ChoiceSpec` once; re-solves it for new Gamma / eps.
 
@@ -203,19 +225,9 @@ class ChoiceSDP:
         # to the interference-to-noise ratio one unit of power would cause there (up to ~1e5 for a
         # CU next to the BS). Without it the SINR rows need R to null those CUs to ~1e-5 relative
         # accuracy and interior-point solvers stall or stop early.
-        def preconditioner(s: int, unit: float, exclude: int | None) -> np.ndarray:
-            return interference_preconditioner(scenario, s, unit, exclude)
-
-        self.precond: dict[Any, np.ndarray] = {}
-        if precondition:
-            for key in self.W:
-                self.precond[key] = preconditioner(key[0], self.beam_unit[key], key[1])
-            for s in tx:
-                self.precond[("R", s)] = preconditioner(s, self.sensing_unit, None)
-
-        def physical(key: Any, X: Any) -> Any:
-            T = self.precond.get(key)
-            return X if T is None else T @ X @ T.conj().T
+        self.congruence = BlockCongruence(scenario, {key: self.beam_unit[key] for key in self.W},
+                                          self.sensing_unit, tx, precondition)
+        physical = self.congruence.physical
 
         # beam k's contribution, per transmitting BS: (BS, power unit in W, affine matrix)
         def beam_terms(k: int) -> list[tuple[int, float, Any]]:
@@ -349,16 +361,14 @@ class ChoiceSDP:
         residuals: dict[str, float] = {}
         if sol.status.has_solution and sol.x is not None:
             for key, X in self.W.items():
-                T = self.precond.get(key, np.eye(N))
-                beams[key] = self.beam_unit[key] * (T @ sol.value(X) @ T.conj().T)
+                beams[key] = self.beam_unit[key] * self.congruence.physical(key, sol.value(X))
             for k, p in self.p.items():
                 s = self.spec.candidates[k][0]
                 beams[(s, k)] = (self.beam_unit[(s, k)] * max(float(sol.value(p).ravel()[0]), 0.0)
                                  * self.directions[k])
             sensing = np.zeros((S, N, N), dtype=complex)
             for s, R in self.R.items():
-                T = self.precond.get(("R", s), np.eye(N))
-                sensing[s] = self.sensing_unit * (T @ sol.value(R) @ T.conj().T)
+                sensing[s] = self.sensing_unit * self.congruence.physical(("R", s), sol.value(R))
             objective = self.unit * float(sol.objective)
             residuals = sol.residuals()
         return ChoiceOutcome(self.spec, sol.status, objective, beams, sensing, timings,

@@ -7,11 +7,12 @@ in parallel across processes; every evaluated choice is listed in ``Result.extra
 """
 from __future__ import annotations
 
+import contextlib
 import itertools
 import multiprocessing
 import os
 from concurrent.futures import ProcessPoolExecutor
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any, Iterable, Iterator, Mapping, Sequence
 
 from isactoolbox.core.options import Option
 from isactoolbox.core.result import Result, Timings
@@ -52,6 +53,24 @@ def _solve_in_worker(spec: ChoiceSpec) -> ChainOutcome:
     return _WORKER["solver"].solve(spec)
 
 
+@contextlib.contextmanager
+def single_threaded_children() -> Iterator[None]:
+    """Processes started inside this block load OpenBLAS/OpenMP with one thread (read at their import)."""
+    saved = {k: os.environ.get(k) for k in _THREAD_VARS}
+    os.environ.update({k: "1" for k in _THREAD_VARS})
+    try:
+        yield
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+
+
+_THREAD_VARS = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
+
+
 def solve_choices(scenario: NetworkISAC, specs: Sequence[ChoiceSpec], backends: Sequence[Any], *,
                   workers: int = 1, progress: Any = None) -> list[ChainOutcome]:
     """Solve every spec (in order); ``workers > 1`` uses a process pool, each worker its own backends."""
@@ -65,9 +84,10 @@ def solve_choices(scenario: NetworkISAC, specs: Sequence[ChoiceSpec], backends: 
         return out
     # "spawn", not fork: a forked worker inherits locks held by the parent's solver/BLAS threads and
     # was seen to hang in a long test session; spawned workers start clean (about 1 s of imports each).
-    with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
-                             initializer=_init_worker,
-                             initargs=(scenario, route_specs(backends))) as pool:
+    # One BLAS thread per worker: the pool already runs one SDP per core.
+    with single_threaded_children(), \
+            ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
+                                initializer=_init_worker, initargs=(scenario, route_specs(backends))) as pool:
         out = []
         for res in pool.map(_solve_in_worker, specs, chunksize=max(1, len(specs) // (8 * workers))):
             out.append(res)
