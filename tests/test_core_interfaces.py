@@ -86,3 +86,25 @@ def test_fallback_chain_records_attempts():
     assert res.status == Status.INFEASIBLE and len(res.attempts) == 1
     ok = MinPower().solve(s.replace(p_max=10.0), "picos:glpk,picos:cvxopt")
     assert ok.status == Status.OPTIMAL and ok.backend == "picos:glpk" and ok.attempts[0]["status"] == "optimal"
+
+
+def test_a_default_chain_skips_a_backend_whose_plugin_is_missing():
+    """A default chain may name a plugin backend first; where it is not installed the strategy still
+    runs on the rest (a backend the user names explicitly is never skipped)."""
+    from isactoolbox.errors import UnknownPluginError
+
+    class PluginFirst(MinPower):
+        default_backend = "no-such-plugin:solver,picos:cvxopt"
+
+    sc = ParallelLinks.random(0)
+    assert [b.name for b in PluginFirst().resolve_backends(None)] == ["picos:cvxopt"]
+    res = PluginFirst().solve(sc)
+    assert res.status is Status.OPTIMAL and res.backend == "picos:cvxopt" and res.verification.passed
+    with pytest.raises(UnknownPluginError, match="no-such-plugin"):
+        PluginFirst().solve(sc, backend="no-such-plugin:solver,picos:cvxopt")
+
+    class OnlyMissing(MinPower):
+        default_backend = "no-such-plugin:solver"
+
+    with pytest.raises(UnknownPluginError, match="no-such-plugin"):
+        OnlyMissing().solve(sc)

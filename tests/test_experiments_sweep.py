@@ -251,3 +251,21 @@ def test_a_dead_worker_process_fails_its_points_and_the_pool_goes_on(tmp_path, m
     # two points in flight at most: seed 1 and possibly the one beside it; the rest ran normally
     assert 1 <= report.failed <= 2
     assert sum(r["status"] == "optimal" for r in rows.values()) == 6 - report.failed
+
+
+def test_a_default_chain_is_named_in_the_key_and_run_as_the_strategys_own_chain(tmp_path):
+    """network-ISAC strategies default to a tuned per-SDP chain; a sweep with the default backend
+    names its routes in the key and runs the chain itself, not a plain list of the same names."""
+    from isactoolbox.experiments import ResultStore, SweepSpec, run_sweep
+    from isactoolbox.experiments.sweep import default_backend_name
+    from isactoolbox.registry import registry
+
+    sweep = SweepSpec(name="nisac", kind="network-isac", fixed={"n_bs": 3, "n_users": 2}, seeds=[3],
+                      strategies=["closest-bs"], backends=[None])
+    (point,) = sweep.points()
+    assert point.backend == default_backend_name(registry.strategy("closest-bs"))
+    assert point.backend.startswith("picos:cvxopt")
+    with ResultStore(tmp_path / "s.sqlite") as store:
+        report = run_sweep(sweep, store, "serial")
+        (row,) = store.to_rows("nisac")
+    assert not report.failed and row["status"] in ("optimal", "feasible", "infeasible")

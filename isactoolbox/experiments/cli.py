@@ -6,12 +6,13 @@ Hooked into the main command line by ``add_parser(subparsers)``; also runnable o
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import sys
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Iterator, Sequence
 
-from isactoolbox.errors import IsacToolboxError, OptionError
+from isactoolbox.errors import OptionError
 
 
 def cmd_sweep(args: argparse.Namespace) -> int:
@@ -26,7 +27,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     store_path = Path(args.store) if args.store else Path(args.spec).with_suffix(".sqlite")
     executor = executor_from_spec(args.executor, workers=args.workers)
     try:
-        with ResultStore(store_path) as store:
+        with ResultStore(store_path) as store, _resume_hint_on_interrupt():
             report = run_sweep(spec, store, executor, progress=False if args.json else None,
                                max_points=args.max_points, retry_failed=args.retry_failed)
             exported: list[str] = []
@@ -46,6 +47,15 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         for path in exported:
             print(f"exported    {path}")
     return 1 if report.failed else 0
+
+
+@contextlib.contextmanager
+def _resume_hint_on_interrupt() -> Iterator[None]:
+    try:
+        yield
+    except KeyboardInterrupt:
+        print("isactoolbox: finished points are in the store; run the same command again to resume", file=sys.stderr)
+        raise
 
 
 def add_parser(subparsers: Any) -> argparse.ArgumentParser:
@@ -70,17 +80,10 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    p = argparse.ArgumentParser(prog="isactoolbox")
-    add_parser(p.add_subparsers(dest="command", required=True))
-    args = p.parse_args(argv)
-    try:
-        return int(args.func(args) or 0)
-    except IsacToolboxError as exc:
-        print(f"isactoolbox: error: {exc}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        print("isactoolbox: interrupted (finished points are in the store; run again to resume)", file=sys.stderr)
-        return 130
+    """``python -m isactoolbox.experiments.cli sweep ...``: the main command line, which owns ``sweep``."""
+    from isactoolbox.cli import main as toolbox_main
+
+    return toolbox_main(argv)
 
 
 if __name__ == "__main__":

@@ -215,6 +215,25 @@ def _label(name: str, options: Mapping[str, Any]) -> str:
     return f"{name}[{inner}]"
 
 
+def default_backend_name(cls: type) -> str:
+    """A strategy's default backend by full names. It may be a chain (network ISAC:
+    "picos:cvxopt,clarabel,pyomo:ipopt"); routes whose plugin is missing are left out, as in
+    ``Strategy.resolve_backends``."""
+    from isactoolbox.core.backend import get_backend
+    from isactoolbox.errors import IsacToolboxError
+
+    names = [n.strip() for n in cls.default_backend.split(",") if n.strip()]
+    usable = []
+    for name in names:
+        try:
+            usable.append(get_backend(name).name)
+        except IsacToolboxError:
+            continue
+    if not usable:
+        get_backend(names[0])  # raises the named error
+    return ",".join(usable)
+
+
 @dataclasses.dataclass
 class SweepSpec:
     """What to run. Build with keywords or :meth:`from_dict` / :meth:`load` (validated either way)."""
@@ -371,7 +390,6 @@ class SweepSpec:
     # -- expansion --
     def points(self) -> list[Point]:
         """Every point, in run order (seeds outer; grid; strategies; backends inner)."""
-        from isactoolbox.core.backend import get_backend
 
         base_versions = {"isactoolbox": toolbox_version()}
         v = _plugin_version("scenario", self.kind)
@@ -383,7 +401,7 @@ class SweepSpec:
             cls = self._classes[entry.name]
             all_options = cls(**entry.options).get_params()
             for backend in self.backend_list:
-                be = backend if backend is not None else get_backend(cls.default_backend).name
+                be = backend if backend is not None else default_backend_name(cls)
                 versions = dict(base_versions)
                 v = _plugin_version("strategy", entry.name)
                 if v:
@@ -436,7 +454,10 @@ def run_point(point: Point) -> dict[str, Any]:
 
         scenario = point.scenario()
         strategy = registry.strategy(point.strategy)(**point.options)
-        result = strategy.solve(scenario, point.backend)
+        # The strategy's own default (e.g. the network-ISAC chain with per-route tolerances) when the
+        # point names it: the names alone would lose the route options.
+        default = point.backend == default_backend_name(type(strategy))
+        result = strategy.solve(scenario, None if default else point.backend)
         checked = bool(result.verification.checks)
         objective = result.objective
         row.update(status=result.status.value,
