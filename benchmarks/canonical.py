@@ -13,18 +13,70 @@ import numpy as np
 import scipy.sparse as sp
 
 
+#: Solver settings shared by the toolbox backends and the raw / CVXPY routes, so every route of a
+#: row solves to the same tolerances with the same threads.
+CLARABEL_SETTINGS = {"max_threads": 1}
+CVXOPT_SETTINGS = {"abstol": 1e-7, "reltol": 1e-6, "feastol": 1e-8, "maxiters": 100}
+
+
 def raw_clarabel_seconds(compiled: Any) -> tuple[float, str, float]:
     """Time of Clarabel alone (solver construction + solve) on the data the clarabel backend builds."""
     import clarabel
     from isactoolbox.core.backend import get_backend
 
-    handle = get_backend("clarabel")._import(compiled)
+    handle = get_backend("clarabel", **CLARABEL_SETTINGS)._import(compiled)
     t0 = time.perf_counter()
     solver = clarabel.DefaultSolver(handle["P"], handle["q"], handle["A"], handle["b"], handle["cones"],
                                     handle["settings"])
     sol = solver.solve()
     seconds = time.perf_counter() - t0
     return seconds, str(sol.status).split(".")[-1], float(sol.obj_val) + compiled.data().c0
+
+
+def raw_cvxopt_seconds(compiled: Any) -> tuple[float, str, float]:
+    """Time of ``cvxopt.solvers.conelp`` alone on the canonical data (complex LMIs embedded as real ones).
+
+    The data are assembled before the clock starts: this is the solver's own cost, the floor any
+    modelling layer (PICOS, CVXPY, the toolbox) adds to.
+    """
+    import cvxopt
+    from isactoolbox_clarabel.backend import _real_embedding
+
+    d = compiled.data()
+    nx = compiled.nx
+    ident = sp.identity(nx, format="csr")
+    lo, hi = np.flatnonzero(np.isfinite(d.lb)), np.flatnonzero(np.isfinite(d.ub))
+    G_parts = [d.G, -ident[lo], ident[hi]]
+    h_parts = [-d.h, -d.lb[lo], d.ub[hi]]
+    n_lin = sum(g.shape[0] for g in G_parts)
+    sizes = []
+    for lmi in d.lmis:
+        F, f, n = lmi.F, lmi.f, lmi.n
+        if lmi.complex:
+            F, f = _real_embedding(F, f, n)
+            n = 2 * n
+        # s = h - G x = vec(M); M is symmetric, so row- and column-major vec agree.
+        G_parts.append(-sp.csr_matrix(F.real))
+        h_parts.append(np.real(f))
+        sizes.append(n)
+
+    def spm(M: sp.spmatrix) -> Any:
+        M = sp.coo_matrix(M)
+        return cvxopt.spmatrix(M.data.astype(float).tolist(), M.row.tolist(), M.col.tolist(), M.shape)
+
+    G = spm(sp.vstack(G_parts))
+    h = cvxopt.matrix(np.concatenate(h_parts).astype(float))
+    dims = {"l": n_lin, "q": [], "s": sizes}
+    kw = {}
+    if d.A_eq.shape[0]:
+        kw = {"A": spm(d.A_eq), "b": cvxopt.matrix(-d.b_eq.astype(float))}
+    c = cvxopt.matrix(d.c.astype(float))
+    opts = {**CVXOPT_SETTINGS, "show_progress": False}
+    t0 = time.perf_counter()
+    sol = cvxopt.solvers.conelp(c, G, h, dims, options=opts, kktsolver="chol", **kw)  # PICOS's first choice
+    seconds = time.perf_counter() - t0
+    obj = float(sol["primal objective"]) + d.c0 if sol["x"] is not None else float("nan")
+    return seconds, str(sol["status"]), obj
 
 
 def _real_lmi(F: sp.csr_matrix, f: np.ndarray, n: int, is_complex: bool, x: Any) -> Any:
@@ -39,8 +91,11 @@ def _real_lmi(F: sp.csr_matrix, f: np.ndarray, n: int, is_complex: bool, x: Any)
     return 0.5 * (E + E.T)
 
 
-def cvxpy_seconds(compiled: Any, solver: str = "CLARABEL") -> tuple[float, float, str, float]:
-    """(problem construction s, solve() wall s incl. canonicalization, status, objective) through CVXPY."""
+def cvxpy_seconds(compiled: Any, solver: str = "CLARABEL", same_settings: bool = True) -> tuple[float, float, str, float]:
+    """(problem construction s, solve() wall s incl. canonicalization, status, objective) through CVXPY.
+
+    ``same_settings``: the toolbox's solver settings (threads, tolerances); else CVXPY's defaults.
+    """
     import cvxpy as cp
 
     t0 = time.perf_counter()
@@ -61,5 +116,8 @@ def cvxpy_seconds(compiled: Any, solver: str = "CLARABEL") -> tuple[float, float
     prob = cp.Problem(cp.Minimize(d.c @ x + d.c0), cons)
     build = time.perf_counter() - t0
     t1 = time.perf_counter()
-    prob.solve(solver=solver)
+    settings = CLARABEL_SETTINGS if solver == "CLARABEL" else {**CVXOPT_SETTINGS, "kktsolver": "chol"}
+    if not same_settings:
+        settings = {}
+    prob.solve(solver=solver, **settings)
     return build, time.perf_counter() - t1, str(prob.status), float(prob.value) if prob.value is not None else float("nan")
