@@ -183,6 +183,27 @@ def get_backend(spec: str, **options: Any) -> Backend:
     return cls(solver.strip() or None, **options)
 
 
+def usable_backends(chain: str) -> list[Backend]:
+    """The backends of a default chain ``"a,b,c"`` whose plugin is installed, in order.
+
+    A default chain may name a plugin backend (e.g. clarabel) first; where that plugin is missing
+    its route is left out, so the caller still runs on the core backends. When none is usable, the
+    first route's error is raised.
+    """
+    from isactoolbox.errors import IsacToolboxError
+
+    names = [n.strip() for n in chain.split(",") if n.strip()]
+    usable = []
+    for name in names:
+        try:
+            usable.append(get_backend(name))
+        except IsacToolboxError:
+            continue
+    if not usable:
+        get_backend(names[0])  # raises the named error
+    return usable
+
+
 def list_backends() -> list[dict[str, Any]]:
     """Every registered backend family and solver with its availability (broken plugins included)."""
     from isactoolbox.registry import registry

@@ -117,22 +117,10 @@ class Strategy(abc.ABC):
                 f"not {scenario.kind!r}")
 
     def resolve_backends(self, backend: BackendSpec) -> list[Any]:
-        from isactoolbox.core.backend import get_backend
+        from isactoolbox.core.backend import get_backend, usable_backends
 
         if backend is None:
-            # A default chain may name a plugin backend (e.g. clarabel) first: where that plugin is
-            # not installed its route is skipped, so the strategy still runs on the core backends.
-            from isactoolbox.errors import IsacToolboxError
-
-            names = [b.strip() for b in self.default_backend.split(",") if b.strip()]
-            usable = []
-            for i, name in enumerate(names):
-                try:
-                    usable.append(get_backend(name))
-                except IsacToolboxError:
-                    if i == len(names) - 1 and not usable:
-                        raise
-            return usable
+            return usable_backends(self.default_backend)  # a missing plugin route is left out
         if isinstance(backend, str):
             backend = [b.strip() for b in backend.split(",") if b.strip()]
         if not isinstance(backend, Sequence):

@@ -217,21 +217,10 @@ def _label(name: str, options: Mapping[str, Any]) -> str:
 
 def default_backend_name(cls: type) -> str:
     """A strategy's default backend by full names. It may be a chain (network ISAC:
-    "picos:cvxopt,clarabel,pyomo:ipopt"); routes whose plugin is missing are left out, as in
-    ``Strategy.resolve_backends``."""
-    from isactoolbox.core.backend import get_backend
-    from isactoolbox.errors import IsacToolboxError
+    "picos:cvxopt,clarabel,pyomo:ipopt"); routes whose plugin is missing are left out."""
+    from isactoolbox.core.backend import usable_backends
 
-    names = [n.strip() for n in cls.default_backend.split(",") if n.strip()]
-    usable = []
-    for name in names:
-        try:
-            usable.append(get_backend(name).name)
-        except IsacToolboxError:
-            continue
-    if not usable:
-        get_backend(names[0])  # raises the named error
-    return ",".join(usable)
+    return ",".join(b.name for b in usable_backends(cls.default_backend))
 
 
 @dataclasses.dataclass
@@ -390,7 +379,6 @@ class SweepSpec:
     # -- expansion --
     def points(self) -> list[Point]:
         """Every point, in run order (seeds outer; grid; strategies; backends inner)."""
-
         base_versions = {"isactoolbox": toolbox_version()}
         v = _plugin_version("scenario", self.kind)
         if v:
