@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 from isactoolbox.errors import ModelError
-from isactoolbox.modeling import Model, bmat, inner, trace
+from isactoolbox.modeling import Model, bmat, congruence, inner, trace
 
 
 def _random_hermitian(rng, n):
@@ -43,12 +43,40 @@ def test_expressions_match_numpy_evaluation():
         "bmat": (bmat([[S, t[0:2]], [t[0:2].T, 2.0]]), np.block([[Sv, tv[0:2]], [tv[0:2].T, np.array([[2.0]])]])),
         "sum real imag": ((W.real + W.imag).sum(), (Wv.real + Wv.imag).sum()),
         "scalar param": (g[1] * trace(S) + 3, g.value[1] * np.trace(Sv) + 3),
+        "congruence(A, W)": (congruence(A, W), A @ Wv @ A.conj().T),
+        "congruence(A^H, A W A^H)": (congruence(A.conj().T, congruence(A, W)), A.conj().T @ A @ Wv @ A.conj().T @ A),
+        "constant column scaling": (np.arange(1.0, 4.0).reshape(3, 1) * t - tv, np.arange(1.0, 4.0).reshape(3, 1) * tv - tv),
     }
     for name, (expr, want) in cases.items():
         assert np.allclose(expr.value(), np.atleast_2d(want).reshape(expr.shape)), name
     # parameters are read at evaluation time
     g.value = np.ones(3)
     assert np.allclose((g * t).value(), tv)
+
+
+def test_large_maps_take_the_sparse_path_with_the_same_values(monkeypatch):
+    """Left maps above the dense-size limit are built with scipy.sparse.kron: same coefficients."""
+    import isactoolbox.modeling.expression as ex
+
+    rng = np.random.default_rng(3)
+    A = rng.normal(size=(3, 4)) + 1j * rng.normal(size=(3, 4))
+
+    def terms():
+        m = Model()
+        X = m.hermitian("X", 4)
+        return [e.terms[(X.id, None)].toarray() for e in (congruence(A, X), A @ X, X @ A.T)]
+
+    dense = terms()
+    monkeypatch.setattr(ex, "_DENSE_MAP_LIMIT", 0)
+    for got, want in zip(terms(), dense):
+        assert np.allclose(got, want, rtol=0, atol=1e-13)
+
+
+def test_congruence_refuses_mismatched_shapes():
+    m = Model()
+    X = m.hermitian("X", 3)
+    with pytest.raises(ModelError, match="congruence"):
+        congruence(np.ones((2, 4)), X)
 
 
 def test_compiled_parameter_update_equals_rebuild():

@@ -115,8 +115,11 @@ class MultipathLink:
         """C (n, n, n_tx, n_tx), C_ij Hermitian and C_ij = C_ji, with F_ij(V) = tr(C_ij V) = Re tr(A_ij V)."""
         G, _, _ = self.derivative_factors(xi)
         S = self.frequency_gram(xi)
-        A = (2.0 * self.n_pilots / self.noise_variance) * S[:, :, None, None] * np.einsum(
-            "irx,jry->ijxy", G.conj(), G)
+        n, R, X = G.shape
+        # sum_r conj(G_irx) G_jry as one BLAS product (an einsum here took 5 ms at M_T = 16).
+        GG = (G.conj().transpose(0, 2, 1).reshape(n * X, R) @ G.transpose(1, 0, 2).reshape(R, n * X))
+        A = (2.0 * self.n_pilots / self.noise_variance) * S[:, :, None, None] * GG.reshape(
+            n, X, n, X).transpose(0, 2, 1, 3)
         # For Hermitian V, Re tr(A_ij V) = tr(((A_ij + A_ij^H)/2) V) and A_ij^H = A_ji.
         return 0.5 * (A + A.transpose(1, 0, 2, 3))
 

@@ -5,8 +5,8 @@ See ``docs/modeling.md``. The layer stays affine on purpose; it is the seam betw
 """
 from isactoolbox.modeling.constraint import Constraint
 from isactoolbox.modeling.expression import (AffineExpression, Parameter, Variable, as_expression, bmat,
-                                             hstack, inner, trace, vstack)
+                                             congruence, hstack, inner, trace, vstack)
 from isactoolbox.modeling.model import CanonicalData, CompiledModel, LMIData, Model, ProblemClass
 
 __all__ = ["AffineExpression", "CanonicalData", "CompiledModel", "Constraint", "LMIData", "Model", "Parameter",
-           "ProblemClass", "Variable", "as_expression", "bmat", "hstack", "inner", "trace", "vstack"]
+           "ProblemClass", "Variable", "as_expression", "bmat", "congruence", "hstack", "inner", "trace", "vstack"]

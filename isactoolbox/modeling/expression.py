@@ -33,7 +33,34 @@ Key = tuple[int | None, int | None]
 
 
 def _csr(m: Any) -> sp.csr_matrix:
-    return sp.csr_matrix(m)
+    return m if isinstance(m, sp.csr_matrix) else sp.csr_matrix(m)
+
+
+#: Left maps with at most this many entries are formed densely with numpy: scipy.sparse's kron and
+#: constructors cost 40-170 us each, most of the model build of a network-ISAC SDP.
+_DENSE_MAP_LIMIT = 1 << 16
+
+
+def _kron(A: np.ndarray | int, B: np.ndarray | int) -> sp.csr_matrix:
+    """kron(A, B) as CSR; an int stands for the identity of that size."""
+    def size(M: np.ndarray | int) -> int:
+        return M * M if isinstance(M, int) else M.size
+
+    def dense(M: np.ndarray | int) -> np.ndarray:
+        return np.eye(M) if isinstance(M, int) else M
+
+    def sparse(M: np.ndarray | int) -> sp.csr_matrix:
+        return sp.identity(M, format="csr") if isinstance(M, int) else _csr(M)
+
+    if size(A) * size(B) <= _DENSE_MAP_LIMIT:
+        return sp.csr_matrix(np.kron(dense(A), dense(B)))
+    return sp.kron(sparse(A), sparse(B), format="csr")
+
+
+def _row(v: np.ndarray) -> sp.csr_matrix:
+    """A dense vector as a one-row CSR matrix, built from its structure directly (no dense scan by scipy)."""
+    nz = np.flatnonzero(v)
+    return sp.csr_matrix((v[nz], nz, np.array([0, nz.size])), shape=(1, v.size))
 
 
 def _rowwise_kron(a: sp.spmatrix, b: sp.spmatrix) -> sp.csr_matrix:
@@ -81,7 +108,11 @@ class AffineExpression:
         arr = arr.reshape(-1, 1) if arr.ndim == 1 else np.atleast_2d(arr)
         if arr.ndim != 2:
             raise ModelError(f"constants must be scalars, vectors or matrices, got shape {arr.shape}")
-        col = _csr(arr.reshape(-1, 1))
+        v = arr.ravel()
+        nz = np.flatnonzero(v)
+        indptr = np.zeros(v.size + 1, dtype=np.int64)
+        indptr[nz + 1] = 1
+        col = sp.csr_matrix((v[nz], np.zeros(nz.size, dtype=np.int64), np.cumsum(indptr)), shape=(v.size, 1))
         return AffineExpression(arr.shape, {(None, None): col}, {})
 
     def _map(self, L: sp.spmatrix, shape: tuple[int, int]) -> "AffineExpression":
@@ -123,7 +154,13 @@ class AffineExpression:
         return AffineExpression(self.shape, {k: -t for k, t in self.terms.items()}, self._objects)
 
     def __sub__(self, other: Any) -> "AffineExpression":
-        return self + (-as_expression(other))
+        other = as_expression(other)
+        shape = self.shape if self.shape != (1, 1) else other.shape
+        a, b = self._broadcast(shape), other._broadcast(shape)
+        terms = dict(a.terms)
+        for k, t in b.terms.items():
+            terms[k] = _csr(terms[k] - t) if k in terms else -t
+        return AffineExpression(shape, terms, {**a._objects, **b._objects})
 
     def __rsub__(self, other: Any) -> "AffineExpression":
         return as_expression(other) - self
@@ -154,8 +191,11 @@ class AffineExpression:
                     raise ModelError("product of two parameters is not affine in the parameters; "
                                      "fold them into one parameter")
                 p = pa if pa is not None else pb
-                if pb is None:  # scaling by a constant column
-                    put((va, pa), sp.diags(tb.toarray().ravel()) @ ta)
+                if pb is None:  # scaling row i by the constant's entry i
+                    ta = _csr(ta)
+                    col = tb.toarray().ravel()
+                    put((va, pa), sp.csr_matrix((ta.data * np.repeat(col, np.diff(ta.indptr)), ta.indices,
+                                                 ta.indptr), shape=ta.shape))
                 else:
                     put((va, pb), _rowwise_kron(ta, tb))
         return AffineExpression(shape, terms, {**a._objects, **b._objects})
@@ -177,16 +217,14 @@ class AffineExpression:
         m, n = self.shape
         if B.shape[0] != n:
             raise ModelError(f"matmul shapes {self.shape} @ {B.shape} do not match")
-        L = sp.kron(sp.identity(m, format="csr"), _csr(B.T))
-        return self._map(L, (m, B.shape[1]))
+        return self._map(_kron(m, B.T), (m, B.shape[1]))
 
     def __rmatmul__(self, other: Any) -> "AffineExpression":
         A = np.atleast_2d(np.asarray(other))
         m, n = self.shape
         if A.shape[1] != m:
             raise ModelError(f"matmul shapes {A.shape} @ {self.shape} do not match")
-        L = sp.kron(_csr(A), sp.identity(n, format="csr"))
-        return self._map(L, (A.shape[0], n))
+        return self._map(_kron(A, n), (A.shape[0], n))
 
     @property
     def T(self) -> "AffineExpression":
@@ -410,8 +448,25 @@ def trace(x: Any) -> AffineExpression:
     m, n = x.shape
     if m != n:
         raise ModelError(f"trace of a non-square {x.shape} expression")
-    L = sp.csr_matrix((np.ones(n), (np.zeros(n, int), np.arange(n) * (n + 1))), shape=(1, n * n))
-    return x._map(L, (1, 1))
+    if n not in _TRACE_ROWS:
+        _TRACE_ROWS[n] = sp.csr_matrix((np.ones(n), np.arange(n) * (n + 1), np.array([0, n])), shape=(1, n * n))
+    return x._map(_TRACE_ROWS[n], (1, 1))
+
+
+_TRACE_ROWS: dict[int, sp.csr_matrix] = {}
+
+
+def congruence(A: Any, x: Any) -> AffineExpression:
+    """``A X A^H`` as one linear map (row-major vec: kron(A, conj A)); A a constant (m, n), X (n, n).
+
+    The same as ``A @ X @ A.conj().T``, with one map instead of two: congruence preconditioning and
+    Fisher-information projections apply it to every PSD block of a model.
+    """
+    A = np.atleast_2d(np.asarray(A))
+    x = as_expression(x)
+    if x.shape != (A.shape[1], A.shape[1]):
+        raise ModelError(f"congruence A X A^H: A is {A.shape}, X is {x.shape}")
+    return x._map(_kron(A, A.conj()), (A.shape[0], A.shape[0]))
 
 
 def inner(c: Any, x: Any) -> AffineExpression:
@@ -424,7 +479,8 @@ def inner(c: Any, x: Any) -> AffineExpression:
         shape = arr.shape if arr.ndim == 2 else (arr.reshape(-1, 1).shape if arr.ndim == 1 else (1, 1))
         if shape != x.shape:
             raise ModelError(f"inner product shapes {shape} and {x.shape} differ")
-        return x._map(sp.csr_matrix(np.conj(arr).reshape(1, -1)), (1, 1)).real
+        cvec = np.conj(arr).ravel()
+        return AffineExpression((1, 1), {k: _row((t.T @ cvec).real) for k, t in x.terms.items()}, x._objects)
     c, x = as_expression(c), as_expression(x)
     if c.shape != x.shape:
         raise ModelError(f"inner product shapes {c.shape} and {x.shape} differ")

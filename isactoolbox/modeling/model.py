@@ -80,6 +80,9 @@ class _Block:
         pattern, inverse = np.unique(key, return_inverse=True)
         self.prow = (pattern // (nx + 1)).astype(np.int64)
         self.pcol = (pattern % (nx + 1)).astype(np.int64)
+        # The pattern is sorted by (row, column) without repeats: CSR structure as it stands, so each
+        # value update builds the matrix without a COO round trip.
+        self.indptr = np.concatenate([[0], np.cumsum(np.bincount(self.prow, minlength=nrows))])
         self.Q = sp.csr_matrix((vals, (inverse, pcol)), shape=(pattern.size, npar + 1))
         self.parametric = bool(self.Q[:, :npar].nnz)
         self._cache: tuple[int, sp.csr_matrix] | None = None
@@ -93,7 +96,7 @@ class _Block:
         if self._cache is not None and (not self.parametric or self._cache[0] == stamp):
             return self._cache[1]
         vals = self.Q @ pfull
-        M = sp.csr_matrix((vals, (self.prow, self.pcol)), shape=(self.nrows, self.nx + 1))
+        M = sp.csr_matrix((vals, self.pcol, self.indptr), shape=(self.nrows, self.nx + 1))
         self._cache = (stamp, M)
         return M
 
@@ -240,6 +243,7 @@ class CompiledModel:
         self.integer = np.array(integer, dtype=np.int64)
         self._data: CanonicalData | None = None
         self._stamp = -1
+        self._lmi_pairs: dict[int, tuple[int, sp.csr_matrix, sp.csr_matrix]] = {}
         self._check_lmis_hermitian()
 
     # -- structure --
@@ -258,7 +262,7 @@ class CompiledModel:
         nx, npar = self.nx, self.npar
         for i, e in enumerate(exprs):
             for (vid, pid), t in e.terms.items():
-                t = sp.coo_matrix(t)
+                t = _Triplets(t)
                 if vid is not None and vid not in self.offsets:
                     raise ModelError(f"{what}: uses a variable not declared in this model")
                 if vid is None and pid is None:
@@ -289,12 +293,23 @@ class CompiledModel:
             v = v.real
         return _Block(cat(rows, np.int64), cat(xcols, np.int64), cat(pcols, np.int64), v, r0, nx, npar)
 
+    def _lmi_pair(self, i: int, pfull: np.ndarray, stamp: int) -> tuple[sp.csr_matrix, sp.csr_matrix]:
+        """(M, transpose-conjugate of M) of LMI ``i``, the rows of vec(M) and vec(M^H); kept per stamp
+        so the symmetry check at compile time and the first ``data()`` share one product."""
+        cached = self._lmi_pairs.get(i)
+        if cached is not None and cached[0] == stamp:
+            return cached[1], cached[2]
+        _, n, block, _ = self._lmis[i]
+        M = block.matrix(pfull, stamp)
+        MH = _transpose_rows(n) @ M.conj()
+        self._lmi_pairs[i] = (stamp, M, MH)
+        return M, MH
+
     def _check_lmis_hermitian(self) -> None:
-        pfull = self._pfull()
-        for name, n, block, _ in self._lmis:
-            M = block.matrix(pfull, self._stamp)
-            T = _transpose_rows(n) @ M.conj()
-            err = abs(M - T).max() if M.nnz else 0.0
+        pfull, stamp = self._pfull(), self._current_stamp()
+        for i, (name, n, block, _) in enumerate(self._lmis):
+            M, MH = self._lmi_pair(i, pfull, stamp)
+            err = abs(M - MH).max() if M.nnz else 0.0
             if err > HERMITIAN_RTOL * max(abs(M).max() if M.nnz else 0.0, 1e-300):
                 raise ModelError(f"LMI {name!r} is not symmetric/Hermitian (max asymmetry {err:.2e}); "
                                  f"write it as e.g. bmat([[A, B], [B.H, C]])")
@@ -331,13 +346,13 @@ class CompiledModel:
         Meq = self._eq.matrix(pfull, stamp)
         Min = self._ineq.matrix(pfull, stamp)
         lmis = []
-        for name, n, block, var in self._lmis:
-            M = block.matrix(pfull, stamp)
+        for i, (name, n, block, var) in enumerate(self._lmis):
+            M, MH = self._lmi_pair(i, pfull, stamp)
             # Products like T X T^H leave rounding residue where the Hermitian matrix has exact zeros
             # (imaginary diagonal, cancelled couplings): on the network-ISAC SDP 864 entries of
             # ~1e-25 that cost Clarabel sparsity and accuracy (3e-4 relative objective error, against
             # 5.7e-5 with them removed). Exact symmetrisation, then dropping residue, removes them.
-            M = _drop_residue((M + _transpose_rows(n) @ M.conj()) * 0.5)
+            M = _drop_residue((M + MH) * 0.5)
             d = None
             if var is None:
                 M, d = _equilibrate_lmi(M, n)
@@ -397,6 +412,19 @@ class CompiledModel:
                 "parameters": self.npar, "equalities": d.A_eq.shape[0], "inequalities": d.G.shape[0],
                 "lmis": [(l.name, l.n, "hermitian" if l.complex else "symmetric") for l in d.lmis],
                 "integers": int(d.integer.size)}
+
+
+class _Triplets:
+    """(row, col, data) of a sparse matrix, read from CSR without building a COO matrix."""
+
+    def __init__(self, t: sp.spmatrix) -> None:
+        if isinstance(t, sp.csr_matrix):
+            self.row = np.repeat(np.arange(t.shape[0]), np.diff(t.indptr))
+            self.col, self.data = t.indices, t.data
+        else:
+            t = sp.coo_matrix(t)
+            self.row, self.col, self.data = t.row, t.col, t.data
+        self.nnz = self.data.size
 
 
 def _equilibrate_rows(A: sp.csr_matrix, b: np.ndarray) -> tuple[sp.csr_matrix, np.ndarray, np.ndarray]:

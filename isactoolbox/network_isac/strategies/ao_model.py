@@ -42,7 +42,7 @@ from typing import Any
 import numpy as np
 
 from isactoolbox.core.result import Timings
-from isactoolbox.modeling import Model, bmat, inner, trace
+from isactoolbox.modeling import Model, bmat, congruence, inner, trace
 from isactoolbox.network_isac.fim import transmitter_information
 from isactoolbox.network_isac.scenario import NetworkISAC
 from isactoolbox.network_isac.strategies.choice_sdp import BlockCongruence, ChoiceOutcome, ChoiceSpec
@@ -118,7 +118,7 @@ class AOModel:
         for info in transmitter_information(scenario, r):
             s = info.transmitter
             B = np.column_stack([info.steering, info.derivative_direction])
-            Q = B.conj().T @ C_of[s] @ B
+            Q = congruence(B.conj().T, C_of[s])  # B^H C_s B
             term = (scale * info.illumination) * Q[0, 0].real
             if np.any(info.derivative):
                 t = m.real(f"t[{s}]", 1)

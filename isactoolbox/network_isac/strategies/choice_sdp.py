@@ -34,7 +34,7 @@ from typing import Any, Mapping, Sequence
 import numpy as np
 
 from isactoolbox.core.result import Timings
-from isactoolbox.modeling import Model, bmat, inner, trace
+from isactoolbox.modeling import Model, bmat, congruence, inner, trace
 from isactoolbox.network_isac.fim import LinearFIM, linear_fim, transmitter_information
 from isactoolbox.network_isac.scenario import NetworkISAC
 from isactoolbox.status import Status
@@ -157,7 +157,9 @@ class BlockCongruence:
 
     def physical(self, key: Any, X: Any) -> Any:
         T = self.T.get(key)
-        return X if T is None else T @ X @ T.conj().T
+        if T is None:
+            return X
+        return T @ X @ T.conj().T if isinstance(X, np.ndarray) else congruence(T, X)
 
 
 class ChoiceSDP:
@@ -283,7 +285,7 @@ class ChoiceSDP:
                 if s not in C_of:  # a silent BS contributes no information
                     continue
                 B = np.column_stack([info.steering, info.derivative_direction])
-                Q = B.conj().T @ C_of[s] @ B
+                Q = congruence(B.conj().T, C_of[s])  # B^H C_s B
                 term = (scale * info.illumination) * Q[0, 0].real
                 if np.any(info.derivative):
                     self.t[s] = m.real(f"t[{s}]", 1)
