@@ -15,9 +15,13 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
+from isactoolbox.backends.conic_form import orthant_rows, real_embedding, real_lmis
 from isactoolbox.core.backend import Availability, Backend, Solution
 from isactoolbox.core.options import Option
 from isactoolbox.status import Status
+
+#: The old home of the real embedding, still imported by benchmarks/canonical.py.
+_real_embedding = real_embedding
 
 _SVEC_CACHE: dict[int, tuple[np.ndarray, np.ndarray]] = {}
 
@@ -32,23 +36,6 @@ def _svec_rows(n: int) -> tuple[np.ndarray, np.ndarray]:
                 scale.append(1.0 if i == j else np.sqrt(2.0))
         _SVEC_CACHE[n] = (np.array(rows), np.array(scale))
     return _SVEC_CACHE[n]
-
-
-def _real_embedding(F: sp.csr_matrix, f: np.ndarray, n: int) -> tuple[sp.csr_matrix, np.ndarray]:
-    """Row-major data of the 2n x 2n real matrix [[Re M, -Im M], [Im M, Re M]] from M's rows."""
-    i, j = np.divmod(np.arange(n * n), n)
-    N = 2 * n
-    blocks = [((i * N + j), 1.0, "re"), ((i * N + j + n), -1.0, "im"),
-              (((i + n) * N + j), 1.0, "im"), (((i + n) * N + j + n), 1.0, "re")]
-    rows_F, rows_f = [], np.zeros(N * N)
-    Fr, Fi = sp.csr_matrix(F.real), sp.csr_matrix(F.imag)
-    parts = []
-    for target, sign, which in blocks:
-        src_F, src_f = (Fr, f.real) if which == "re" else (Fi, f.imag)
-        P = sp.csr_matrix((np.full(n * n, sign), (target, np.arange(n * n))), shape=(N * N, n * n))
-        parts.append(P @ src_F)
-        rows_f += P @ src_f
-    return sp.csr_matrix(sum(parts[1:], parts[0])), rows_f
 
 
 class ClarabelBackend(Backend):
@@ -96,20 +83,12 @@ class ClarabelBackend(Backend):
             A_parts.append(d.A_eq)
             b_parts.append(-d.b_eq)
             cones.append(clarabel.ZeroConeT(d.A_eq.shape[0]))
-        ident = sp.identity(nx, format="csr")
-        lo, hi = np.flatnonzero(np.isfinite(d.lb)), np.flatnonzero(np.isfinite(d.ub))
-        nonneg_A = [d.G, -ident[lo], ident[hi]]
-        nonneg_b = [-d.h, -d.lb[lo], d.ub[hi]]
-        m_nonneg = sum(a.shape[0] for a in nonneg_A)
-        if m_nonneg:
-            A_parts.extend(nonneg_A)
-            b_parts.extend(nonneg_b)
-            cones.append(clarabel.NonnegativeConeT(m_nonneg))
-        for lmi in d.lmis:
-            F, f, n = lmi.F, lmi.f, lmi.n
-            if lmi.complex:
-                F, f = _real_embedding(F, f, n)
-                n = 2 * n
+        nonneg_A, nonneg_b = orthant_rows(d, nx)
+        if nonneg_A.shape[0]:
+            A_parts.append(nonneg_A)
+            b_parts.append(nonneg_b)
+            cones.append(clarabel.NonnegativeConeT(nonneg_A.shape[0]))
+        for F, f, n in real_lmis(d):
             rows, scale = _svec_rows(n)
             S = sp.diags(scale)
             A_parts.append(-(S @ F[rows]))

@@ -1,0 +1,74 @@
+"""What the conic backends (``cvxopt:conelp``, ``clarabel``) share: the neutral canonical data as
+``A x <= b`` rows and real LMIs.
+
+Both solvers take ``min c'x`` over ``A x + s = b`` with ``s`` in a product of a nonnegative orthant
+and PSD cones, so a backend needs the orthant rows (inequalities and finite bounds stacked) and
+every LMI as a real symmetric one; these are built here once, with the same row order everywhere:
+``G x + h <= 0``, then ``-x_i <= -lb_i`` for finite lower bounds, then ``x_i <= ub_i`` for finite
+upper bounds.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import scipy.sparse as sp
+
+
+def real_embedding(F: sp.spmatrix, f: np.ndarray, n: int) -> tuple[sp.csr_matrix, np.ndarray]:
+    """Row-major data of the real ``2n x 2n`` matrix ``[[Re M, -Im M], [Im M, Re M]]``.
+
+    ``F`` (n*n, nx) and ``f`` (n*n,) give ``vec(M) = F x + f`` row-major for a Hermitian ``M``;
+    the result is ``(F2, f2)`` of shapes (4n^2, nx) and (4n^2,), real, with ``M >> 0`` exactly when
+    the embedded matrix is PSD. Entries whose real or imaginary part is exactly zero are not stored.
+    """
+    N = 2 * n
+    F = sp.coo_matrix(F)
+    i, j = np.divmod(F.row.astype(np.int64), n)
+    re, im = F.data.real, F.data.imag
+    keep_re, keep_im = re != 0, im != 0
+    # Each entry of M lands in two places of the embedding per part: Re on both diagonal blocks,
+    # Im with sign -1 upper right and +1 lower left.
+    rows = np.concatenate([(i * N + j)[keep_re], ((i + n) * N + j + n)[keep_re],
+                           (i * N + j + n)[keep_im], ((i + n) * N + j)[keep_im]])
+    cols = np.concatenate([F.col[keep_re], F.col[keep_re], F.col[keep_im], F.col[keep_im]])
+    vals = np.concatenate([re[keep_re], re[keep_re], -im[keep_im], im[keep_im]])
+    F2 = sp.csr_matrix((vals, (rows, cols)), shape=(N * N, F.shape[1]))
+    f = np.asarray(f)
+    fi, fj = np.divmod(np.arange(n * n), n)
+    f2 = np.zeros(N * N)
+    f2[fi * N + fj] = f.real
+    f2[(fi + n) * N + fj + n] = f.real
+    if np.iscomplexobj(f):
+        f2[fi * N + fj + n] = -f.imag
+        f2[(fi + n) * N + fj] = f.imag
+    return F2, f2
+
+
+def orthant_rows(data: Any, nx: int) -> tuple[sp.csr_matrix, np.ndarray]:
+    """``(A, b)`` with ``A x <= b`` equivalent to ``G x + h <= 0`` and the finite bounds.
+
+    ``data`` is a :class:`~isactoolbox.modeling.model.CanonicalData`; ``A`` is (m, nx) with
+    m = rows of G + finite lower bounds + finite upper bounds, in that order.
+    """
+    ident = sp.identity(nx, format="csr")
+    lo, hi = np.flatnonzero(np.isfinite(data.lb)), np.flatnonzero(np.isfinite(data.ub))
+    A = sp.vstack([data.G, -ident[lo], ident[hi]], format="csr")
+    b = np.concatenate([-data.h, -data.lb[lo], data.ub[hi]])
+    return A, b
+
+
+def real_lmis(data: Any) -> list[tuple[sp.csr_matrix, np.ndarray, int]]:
+    """Every LMI of ``data`` as real ``(F, f, n)``: ``mat(F x + f) >> 0``, row-major n x n symmetric.
+
+    Complex Hermitian LMIs come back embedded (:func:`real_embedding`, so n is twice theirs).
+    """
+    out = []
+    for lmi in data.lmis:
+        if lmi.complex:
+            F, f = real_embedding(lmi.F, lmi.f, lmi.n)
+            out.append((F, f, 2 * lmi.n))
+        else:
+            F = lmi.F if not np.iscomplexobj(lmi.F.data) else sp.csr_matrix(lmi.F.real)
+            out.append((F, np.real(lmi.f), lmi.n))
+    return out
