@@ -142,7 +142,7 @@ def cmd_pareto(args: argparse.Namespace) -> int:
     scenario = load_scenario(args.scenario)
     schemes = [s.strip() for s in (args.schemes or ",".join(ALL_SCHEMES)).split(",") if s.strip()]
     rhos = np.linspace(0.0, 1.0, args.points)
-    sweep = pareto_sweep(scenario, schemes, rhos, backend=args.backend or "picos:cvxopt")
+    sweep = pareto_sweep(scenario, schemes, rhos, backend=args.backend or "cvxopt")
     if args.csv:
         write_sweep(sweep, args.csv)
     if args.json:

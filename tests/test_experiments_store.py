@@ -78,7 +78,7 @@ def test_rows_and_csv(filled, tmp_path):
     assert len(rows) == 4
     first = rows[0]
     assert list(first)[:4] == ["key", "kind", "energy_budget", "n_anchors"]
-    assert first["strategy"] == "integrated" and first["backend"] == "picos:cvxopt"
+    assert first["strategy"] == "integrated" and first["backend"] == "cvxopt:conelp"
     with out.open() as fh:
         read = list(csv.DictReader(fh))
     assert [r["key"] for r in read] == [r["key"] for r in rows]

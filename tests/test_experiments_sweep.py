@@ -15,7 +15,7 @@ from isactoolbox.registry import registry
 # ISAL "integrated" is one small SDP per point (tens of ms): real solves, cheap sweeps.
 ISAL = {"name": "isal-budget", "kind": "isal", "fixed": {"n_anchors": 3},
         "grid": {"energy_budget": [0.5, 2.0]}, "seeds": {"start": 0, "count": 3},
-        "strategies": ["integrated"], "backends": ["picos:cvxopt"]}
+        "strategies": ["integrated"], "backends": ["cvxopt"]}
 
 
 def spec(**changes):
@@ -264,7 +264,7 @@ def test_a_default_chain_is_named_in_the_key_and_run_as_the_strategys_own_chain(
                       strategies=["closest-bs"], backends=[None])
     (point,) = sweep.points()
     assert point.backend == default_backend_name(registry.strategy("closest-bs"))
-    assert point.backend.startswith("picos:cvxopt")
+    assert point.backend.startswith("cvxopt:conelp")
     with ResultStore(tmp_path / "s.sqlite") as store:
         report = run_sweep(sweep, store, "serial")
         (row,) = store.to_rows("nisac")

@@ -127,7 +127,7 @@ class ParetoSweep:
 
 
 def boundary_excess(sweep: ParetoSweep, scenario: BistaticMonostatic, scheme: str, *,
-                    codebook: bool = False, backend: Any = "picos:cvxopt", margin: float = 1e-3) -> np.ndarray:
+                    codebook: bool = False, backend: Any = "cvxopt", margin: float = 1e-3) -> np.ndarray:
     """Per point of ``scheme``: sqrt MS CRB / (least sqrt MS CRB at no worse BP CRB) - 1.
 
     The reference is the exact tradeoff boundary (FDB, or CPA with ``codebook=True``) from the
@@ -156,7 +156,7 @@ def boundary_excess(sweep: ParetoSweep, scenario: BistaticMonostatic, scheme: st
 
 
 def pareto_sweep(scenario: BistaticMonostatic, schemes: Iterable[str] = ALL_SCHEMES,
-                 rhos: Iterable[float] = DEFAULT_RHOS, *, backend: Any = "picos:cvxopt",
+                 rhos: Iterable[float] = DEFAULT_RHOS, *, backend: Any = "cvxopt",
                  options: Mapping[str, Mapping[str, Any]] | None = None, rtol: float = 1e-4,
                  keep_results: bool = False) -> ParetoSweep:
     """Solve every scheme at every rho on ``scenario``; ``options[scheme]`` are extra strategy options.

@@ -36,7 +36,7 @@ class Strategy(abc.ABC):
     name: ClassVar[str] = ""
     scenario_kinds: ClassVar[tuple[str, ...]] = ()
     options: ClassVar[dict[str, Option]] = {}
-    default_backend: ClassVar[str] = "picos:cvxopt"
+    default_backend: ClassVar[str] = "cvxopt"
 
     def __init__(self, **options: Any) -> None:
         # Stored unchanged after validation; no work here, so clone/compare are trivial.

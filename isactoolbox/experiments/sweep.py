@@ -217,7 +217,7 @@ def _label(name: str, options: Mapping[str, Any]) -> str:
 
 def default_backend_name(cls: type) -> str:
     """A strategy's default backend by full names. It may be a chain (network ISAC:
-    "picos:cvxopt,clarabel,pyomo:ipopt"); routes whose plugin is missing are left out."""
+    "cvxopt:conelp,clarabel:clarabel,pyomo:ipopt"); routes whose plugin is missing are left out."""
     from isactoolbox.core.backend import usable_backends
 
     return ",".join(b.name for b in usable_backends(cls.default_backend))

@@ -28,7 +28,7 @@ def _budget(sc: ISALNetwork, per_slot: float | None) -> ISALNetwork:
 def step_shares(names: Iterable[str] = ("single_abundant_a", "single_abundant_b", "single_limited_a",
                                        "single_limited_b"), *, per_slot: float | None = None, carry: str = "block",
                 resolution: float = 0.01, fixed: Iterable[float] = (0.2, 0.4, 0.6, 0.8),
-                backend: str = "picos:cvxopt") -> dict[str, Any]:
+                backend: str = "cvxopt") -> dict[str, Any]:
     """Conclusion (i): optimal (radar, clock, target) energy shares of the asynchronous step-by-step scheme.
 
     Besides the unconstrained optimum (which may sit on the ``min_share`` floor), the paper's Fig. 11
@@ -62,7 +62,7 @@ def step_shares(names: Iterable[str] = ("single_abundant_a", "single_abundant_b"
 
 def slot_energies(names: Iterable[str] = ("dual_abundant_abundant", "dual_abundant_limited",
                                          "dual_limited_abundant", "dual_limited_limited"), *,
-                  per_slot: float | None = None, resolution: float = 0.01, backend: str = "picos:cvxopt",
+                  per_slot: float | None = None, resolution: float = 0.01, backend: str = "cvxopt",
                   synchronous: Iterable[bool] = (True, False)) -> dict[str, Any]:
     """Conclusion (ii): energy per slot chosen by the integrated (joint and paper-sequential) and step-by-step schemes."""
     out: dict[str, Any] = {}
@@ -81,7 +81,7 @@ def slot_energies(names: Iterable[str] = ("dual_abundant_abundant", "dual_abunda
 
 
 def scheme_comparison(names: Iterable[str] = tuple(LAYOUTS), *, per_slot: float | None = None, carry: str = "block",
-                      resolution: float = 0.01, backend: str = "picos:cvxopt",
+                      resolution: float = 0.01, backend: str = "cvxopt",
                       synchronous: Iterable[bool] = (True, False)) -> dict[str, Any]:
     """Conclusion (iii): target SPEB of step-by-step over integrated (ratio < 1: step-by-step better)."""
     out: dict[str, Any] = {}

@@ -232,7 +232,7 @@ def _backends(backend: Any) -> list[Any]:
     if backend is None:
         # CVXOPT alone, plain then preconditioned: the strategies' full chain goes on to Ipopt,
         # which takes minutes to give up on the infeasible SDPs a bisection is made of.
-        return [route for route in default_chain() if route[0].name == "picos:cvxopt"]
+        return [route for route in default_chain() if route[0].name == "cvxopt:conelp"]
     from isactoolbox.core.backend import get_backend
 
     if isinstance(backend, str):
@@ -246,7 +246,7 @@ def explain_infeasibility(scenario: NetworkISAC, backend: Any = None, *, tol: fl
                           per_cu: bool = True) -> InfeasibilityExplanation:
     """Which of (SINR >= Gamma for every CU, CRLB <= eps, power <= P) cannot hold together, and the slack.
 
-    ``backend``: a Backend, a name or a comma list ("picos:cvxopt,clarabel"); default the CVXOPT
+    ``backend``: a Backend, a name or a comma list ("cvxopt,clarabel"); default the CVXOPT
     routes (50 iterations, plain then preconditioned) of the network-ISAC chain. Near a threshold
     the SDPs are nearly infeasible and backends may disagree there by a few per cent. ``tol``: relative width of the final bisection bracket (the reported
     ``eps_min`` is proved feasible and ``eps_min / (1 + tol)`` infeasible; likewise ``gamma_max`` and

@@ -23,7 +23,7 @@ SCENARIO_DIR = Path(__file__).resolve().parent.parent / "data" / "scenarios"
 MISMATCH_SCHEMES = ("wvm-fdb", "wbf-fdb", "wvm-cpa", "wbf-cpa")
 #: Fig. 2 panels, in the paper's order within a row.
 PATTERN_SCHEMES = (("fdb", "wcrb-fdb"), ("cpa", "wcrb-cpa"), ("apa", "apa"))
-DEFAULT_BACKEND = "picos:cvxopt"  # what every 004 strategy uses when given none
+DEFAULT_BACKEND = "cvxopt"  # what every 004 strategy uses when given none
 
 # Matplotlib style per scheme: colour by criterion, line by variant (FDB solid, CPA dashed).
 _STYLE = {"wcrb": ("C0", "o"), "wvm": ("C2", "s"), "wbf": ("C3", "^")}

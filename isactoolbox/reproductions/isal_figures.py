@@ -26,7 +26,7 @@ Options (``--set key=value``; unknown names are an :class:`~isactoolbox.errors.O
 ``resolution`` (share lattice spacing), ``budget`` (J per slot), ``carry`` ("block", the paper, or
 "efim"), ``networks`` (names), ``search`` and ``step_resolution`` (Figs. 10/12: the search of each
 slot's step shares), ``fixed`` (Fig. 11: the fixed shares), ``network`` and ``bandwidths`` (Fig. 13).
-``backend`` is one backend spec (default ``picos:cvxopt``); of a fallback chain only the first is used.
+``backend`` is one backend spec (default ``cvxopt``); of a fallback chain only the first is used.
 """
 from __future__ import annotations
 
@@ -50,7 +50,7 @@ from isactoolbox.isal.strategies.sequential import StepRunner, allocate
 from isactoolbox.isal.strategies.traversal import SEARCHES, Lattice
 from isactoolbox.reproductions.output import ReproductionReport, new_figure, save_figure, write_rows
 
-DEFAULT_BACKEND = "picos:cvxopt"
+DEFAULT_BACKEND = "cvxopt"
 SINGLE = tuple(n for n in LAYOUTS if n.startswith("single"))
 DUAL = tuple(n for n in LAYOUTS if n.startswith("dual"))
 #: the paper's panel letter of each shipped network (Figs. 7/8 a-d)
