@@ -70,7 +70,9 @@ def route_once(builder: str, route: str) -> dict[str, Any]:
     compiled model and backend handle kept, so a re-solve after a parameter update: what AO
     iterations and Gamma sweeps pay), ``raw:clarabel`` / ``raw:cvxopt`` (the solver alone on the
     canonical data), ``cvxpy:<SOLVER>`` (CVXPY built from the same data, same solver settings),
-    ``cvxpy-default:<SOLVER>`` (the same at CVXPY's and the solver's defaults: what a CVXPY user gets).
+    ``cvxpy-default:<SOLVER>`` (the same at CVXPY's and the solver's defaults), ``cvxpy-native:<SOLVER>``
+    (the problem written from scratch in CVXPY, as a researcher writes it) and, for BPMS,
+    ``cvxpy-native-vec:<SOLVER>`` (the same with the FIM vectorised).
     """
     from benchmarks.canonical import (CLARABEL_SETTINGS, CVXOPT_SETTINGS, cvxpy_seconds, raw_clarabel_seconds,
                                       raw_cvxopt_seconds)
@@ -79,10 +81,10 @@ def route_once(builder: str, route: str) -> dict[str, Any]:
     kind, _, name = route.partition(":")
     make = BUILDERS[builder]
     # The toolbox backends get the settings the raw and CVXPY routes use.
-    settings = {"clarabel": CLARABEL_SETTINGS,
-                "picos:cvxopt": {"abs_tol": CVXOPT_SETTINGS["abstol"], "rel_tol": CVXOPT_SETTINGS["reltol"],
-                                 "feas_tol": CVXOPT_SETTINGS["feastol"],
-                                 "max_iterations": CVXOPT_SETTINGS["maxiters"]}}.get(name, {})
+    cvxopt_settings = {"abs_tol": CVXOPT_SETTINGS["abstol"], "rel_tol": CVXOPT_SETTINGS["reltol"],
+                       "feas_tol": CVXOPT_SETTINGS["feastol"], "max_iterations": CVXOPT_SETTINGS["maxiters"]}
+    settings = {"clarabel": CLARABEL_SETTINGS, "picos:cvxopt": {**cvxopt_settings, "kkt_solver": "chol"},
+                "cvxopt": {**cvxopt_settings, "kkt_solver": "chol"}}.get(name, {})
     if kind in ("toolbox", "warm"):
         t0 = time.perf_counter()
         problem = make()
@@ -107,6 +109,17 @@ def route_once(builder: str, route: str) -> dict[str, Any]:
         cbuild, solve, status, obj = cvxpy_seconds(compiled, name, same_settings=kind == "cvxpy")
         return {"model_build_s": build + cbuild, "solver_s": solve, "total_s": build + cbuild + solve,
                 "status": status, "objective": obj}
+    if kind in ("cvxpy-native", "cvxpy-native-vec"):
+        # The same problem written in CVXPY as a researcher would (benchmarks/cvxpy_native.py);
+        # "-vec": BPMS's FIM as one product on vec(X), a CVXPY-savvy variant.
+        from benchmarks.cvxpy_native import native_seconds
+
+        which = {"network-isac-sdp": "network-isac", "bpms-wcrb-fdb": "bpms-wcrb"}[builder]
+        opts = {"fim": "vectorised"} if kind == "cvxpy-native-vec" else {}
+        row = native_seconds(which, name, same_settings=True, **opts)
+        return {"model_build_s": row["construction_s"], "compile_s": row["compilation_s"],
+                "solver_s": row["solve_s"] - row["compilation_s"], "total_s": row["total_s"],
+                "status": row["status"], "objective": row["objective"]}
     raise ValueError(f"unknown route {route!r}")
 
 
@@ -142,25 +155,37 @@ def overhead_case(builder: str, backends: list[str], raw: list[str], repeats: in
     Each solver's routes run interleaved in one child process, killed after ``timeout`` s: a stalled
     solver becomes a "timed out" row instead of hanging the suite.
     """
-    rows: dict[str, Any] = {}
+    def solver_of(backend: str) -> str:
+        low = backend.lower()
+        return "clarabel" if "clarabel" in low else "cvxopt" if "cvxopt" in low else low.rpartition(":")[2]
+
+    groups: dict[str, list[str]] = {}  # solver -> its backends: one child, so their ratios share a state
     for backend in backends:
-        solver = backend.rpartition(":")[2]
-        group = [f"toolbox:{backend}", f"warm:{backend}"]
+        groups.setdefault(solver_of(backend), []).append(backend)
+    rows: dict[str, Any] = {}
+    for solver, members in groups.items():
+        group = [f"{kind}:{b}" for b in members for kind in ("toolbox", "warm")]
         if solver in raw:
             group.append(f"raw:{solver}")
         if solver in ("clarabel", "cvxopt"):
-            group += [f"cvxpy:{solver.upper()}", f"cvxpy-default:{solver.upper()}"]
+            S = solver.upper()
+            group += [f"cvxpy:{S}", f"cvxpy-default:{S}", f"cvxpy-native:{S}"]
+            if builder == "bpms-wcrb-fdb":
+                group.append(f"cvxpy-native-vec:{S}")
         got = isolated(_group_child, (builder, group, repeats), timeout)
         rows.update(got if "error" not in got else {route: dict(got) for route in group})
     for route, row in rows.items():
         if "total_s" not in row:
             continue
-        solver = "clarabel" if "clarabel" in route.lower() else "cvxopt" if "cvxopt" in route.lower() else None
+        solver = solver_of(route.partition(":")[2])
+        solver = solver if solver in ("clarabel", "cvxopt") else None
         ref = rows.get(f"raw:{solver}", {}).get("total_s") if solver else None
         if ref:
             row[f"x_raw_{solver}"] = row["total_s"] / ref
-        for kind in ("cvxpy", "cvxpy-default"):
-            cv = rows.get(f"{kind}:{solver.upper()}", {}).get("total_s") if solver else None
+        for kind in ("cvxpy", "cvxpy-default", "cvxpy-native", "cvxpy-native-vec"):
+            ref_row = rows.get(f"{kind}:{solver.upper()}", {}) if solver else {}
+            # a CVXPY route that failed or stopped inaccurate is no reference for a speed-up
+            cv = ref_row.get("total_s") if ref_row.get("status") == "optimal" else None
             if cv and route.split(":")[0] in ("toolbox", "warm"):
                 row[f"speedup_vs_{kind}"] = cv / row["total_s"]
     return rows
@@ -211,7 +236,7 @@ def isal_case(repeats: int, timeout: float = 600.0) -> dict[str, Any]:
     """ISAL (paper 001) single-slot asynchronous network: integrated SDP vs the step-by-step traversal, per backend."""
     rows: dict[str, Any] = {}
     for strategy in ("integrated", "step-by-step"):
-        for backend in ("picos:cvxopt", "clarabel", "pyomo:ipopt"):
+        for backend in ("cvxopt", "clarabel", "pyomo:ipopt"):
             args = ("isal_single_abundant_a_async.json", strategy, {}, backend)
             rows[f"{strategy} / {backend}"] = isolated(_strategy_child, (args, repeats), timeout)
     return rows
@@ -231,7 +256,7 @@ def reuse_case(repeats: int) -> dict[str, Any]:
     out: dict[str, Any] = {}
 
     def wcrb_reuse() -> dict[str, float]:
-        be = get_backend("picos:cvxopt")
+        be = get_backend("cvxopt")
         t0 = time.perf_counter()
         p = bpms_wcrb()
         for rho in rhos:
@@ -239,7 +264,7 @@ def reuse_case(repeats: int) -> dict[str, Any]:
         return {"total_s": time.perf_counter() - t0}
 
     def wcrb_rebuild() -> dict[str, float]:
-        be = get_backend("picos:cvxopt")
+        be = get_backend("cvxopt")
         t0 = time.perf_counter()
         for rho in rhos:
             bpms_wcrb().solve(be, float(rho))
@@ -367,10 +392,11 @@ def bnb_vs_exhaustive(repeats: int) -> dict[str, Any]:
 
 
 CASES: dict[str, Callable[[int], dict[str, Any]]] = {
-    "network-isac-sdp": lambda n: overhead_case("network-isac-sdp", ["clarabel", "picos:cvxopt", "pyomo:ipopt"],
+    "network-isac-sdp": lambda n: overhead_case("network-isac-sdp",
+                                                ["clarabel", "cvxopt", "picos:cvxopt", "pyomo:ipopt"],
                                                 ["clarabel", "cvxopt"], n),
     # Ipopt on the WCRB factorization ran past 120 s (and once past 25 min): it gets a time limit.
-    "bpms-wcrb-fdb": lambda n: overhead_case("bpms-wcrb-fdb", ["picos:cvxopt", "clarabel", "pyomo:ipopt"],
+    "bpms-wcrb-fdb": lambda n: overhead_case("bpms-wcrb-fdb", ["cvxopt", "picos:cvxopt", "clarabel", "pyomo:ipopt"],
                                              ["cvxopt", "clarabel"], n, timeout=120.0),
     "compiled-reuse": reuse_case,
     "bpms-fim": bpms_fim,
