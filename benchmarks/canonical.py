@@ -40,7 +40,7 @@ def raw_cvxopt_seconds(compiled: Any) -> tuple[float, str, float]:
     modelling layer (PICOS, CVXPY, the toolbox) adds to.
     """
     import cvxopt
-    from isactoolbox_clarabel.backend import _real_embedding
+    from isactoolbox.backends.conic_form import real_embedding
 
     d = compiled.data()
     nx = compiled.nx
@@ -53,7 +53,7 @@ def raw_cvxopt_seconds(compiled: Any) -> tuple[float, str, float]:
     for lmi in d.lmis:
         F, f, n = lmi.F, lmi.f, lmi.n
         if lmi.complex:
-            F, f = _real_embedding(F, f, n)
+            F, f = real_embedding(F, f, n)
             n = 2 * n
         # s = h - G x = vec(M); M is symmetric, so row- and column-major vec agree.
         G_parts.append(-sp.csr_matrix(F.real))

@@ -214,11 +214,13 @@ def test_network_isac_sdp_agrees_with_picos_cvxopt(network_isac):
 
 @pytest.mark.skipif(not HAVE_CLARABEL, reason="isactoolbox-clarabel plugin not installed")
 def test_network_isac_sdp_against_clarabel(network_isac):
-    """Clarabel stops 5.7e-5 (relative) above CVXOPT here, so it is held to 1e-4; CVXOPT's answer
-    is the optimum: its dual objective is a lower bound Clarabel's feasible point cannot beat."""
+    """Clarabel's "Solved" stops 5.7e-5 to 1.2e-4 (relative) above CVXOPT here: which of the two
+    depends on last-bit rounding of the data (the same model built before and after the session-12
+    build changes; in and out of the full suite), so it is held to 2e-4. CVXOPT's answer is the
+    optimum: its dual objective is a lower bound Clarabel's feasible point cannot beat."""
     ours, clar = network_isac["cvxopt"], network_isac["clarabel"]
     assert clar.status is Status.OPTIMAL
-    assert ours.objective == pytest.approx(clar.objective, rel=1e-4)
+    assert ours.objective == pytest.approx(clar.objective, rel=2e-4)
     assert ours.objective <= clar.objective * (1 + 1e-7)
 
 

@@ -15,13 +15,10 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
-from isactoolbox.backends.conic_form import orthant_rows, real_embedding, real_lmis
+from isactoolbox.backends.conic_form import orthant_rows, real_lmis
 from isactoolbox.core.backend import Availability, Backend, Solution
 from isactoolbox.core.options import Option
 from isactoolbox.status import Status
-
-#: The old home of the real embedding, still imported by benchmarks/canonical.py.
-_real_embedding = real_embedding
 
 _SVEC_CACHE: dict[int, tuple[np.ndarray, np.ndarray]] = {}
 
