@@ -139,14 +139,21 @@ class AffineExpression:
             return self._map(sp.csr_matrix(np.ones((shape[0] * shape[1], 1))), shape)
         raise ModelError(f"shapes {self.shape} and {shape} do not match")
 
-    def __add__(self, other: Any) -> "AffineExpression":
+    def _combine(self, other: Any, sign: float) -> "AffineExpression":
+        """``self + sign * other`` (sign +1 or -1), broadcasting a scalar side, term by term."""
         other = as_expression(other)
         shape = self.shape if self.shape != (1, 1) else other.shape
         a, b = self._broadcast(shape), other._broadcast(shape)
         terms = dict(a.terms)
         for k, t in b.terms.items():
-            terms[k] = _csr(terms[k] + t) if k in terms else t
+            if k in terms:
+                terms[k] = _csr(terms[k] + t if sign > 0 else terms[k] - t)
+            else:
+                terms[k] = t if sign > 0 else -t
         return AffineExpression(shape, terms, {**a._objects, **b._objects})
+
+    def __add__(self, other: Any) -> "AffineExpression":
+        return self._combine(other, 1.0)
 
     __radd__ = __add__
 
@@ -154,13 +161,8 @@ class AffineExpression:
         return AffineExpression(self.shape, {k: -t for k, t in self.terms.items()}, self._objects)
 
     def __sub__(self, other: Any) -> "AffineExpression":
-        other = as_expression(other)
-        shape = self.shape if self.shape != (1, 1) else other.shape
-        a, b = self._broadcast(shape), other._broadcast(shape)
-        terms = dict(a.terms)
-        for k, t in b.terms.items():
-            terms[k] = _csr(terms[k] - t) if k in terms else -t
-        return AffineExpression(shape, terms, {**a._objects, **b._objects})
+        # one pass, not self + (-other): negating every term first doubled the sparse work
+        return self._combine(other, -1.0)
 
     def __rsub__(self, other: Any) -> "AffineExpression":
         return as_expression(other) - self
