@@ -17,6 +17,12 @@ import scipy.sparse as sp
 #: row solves to the same tolerances with the same threads.
 CLARABEL_SETTINGS = {"max_threads": 1}
 CVXOPT_SETTINGS = {"abstol": 1e-7, "reltol": 1e-6, "feastol": 1e-8, "maxiters": 100}
+_TOOLBOX_CVXOPT = {"abs_tol": CVXOPT_SETTINGS["abstol"], "rel_tol": CVXOPT_SETTINGS["reltol"],
+                   "feas_tol": CVXOPT_SETTINGS["feastol"], "max_iterations": CVXOPT_SETTINGS["maxiters"],
+                   "kkt_solver": "chol"}
+#: The same settings as toolbox backend options, by backend name.
+TOOLBOX_SETTINGS = {"clarabel": dict(CLARABEL_SETTINGS), "cvxopt": dict(_TOOLBOX_CVXOPT),
+                    "picos:cvxopt": dict(_TOOLBOX_CVXOPT)}
 
 
 def raw_clarabel_seconds(compiled: Any) -> tuple[float, str, float]:
@@ -34,48 +40,23 @@ def raw_clarabel_seconds(compiled: Any) -> tuple[float, str, float]:
 
 
 def raw_cvxopt_seconds(compiled: Any) -> tuple[float, str, float]:
-    """Time of ``cvxopt.solvers.conelp`` alone on the canonical data (complex LMIs embedded as real ones).
+    """Time of ``cvxopt.solvers.conelp`` alone on the data the cvxopt backend builds.
 
     The data are assembled before the clock starts: this is the solver's own cost, the floor any
-    modelling layer (PICOS, CVXPY, the toolbox) adds to.
+    modelling layer (PICOS, CVXPY, the toolbox) adds to. conelp gets the raw settings (no KKT
+    regularisation, no fallback), as CVXPY's route does.
     """
     import cvxopt
-    from isactoolbox.backends.conic_form import real_embedding
+    from isactoolbox.core.backend import get_backend
 
-    d = compiled.data()
-    nx = compiled.nx
-    ident = sp.identity(nx, format="csr")
-    lo, hi = np.flatnonzero(np.isfinite(d.lb)), np.flatnonzero(np.isfinite(d.ub))
-    G_parts = [d.G, -ident[lo], ident[hi]]
-    h_parts = [-d.h, -d.lb[lo], d.ub[hi]]
-    n_lin = sum(g.shape[0] for g in G_parts)
-    sizes = []
-    for lmi in d.lmis:
-        F, f, n = lmi.F, lmi.f, lmi.n
-        if lmi.complex:
-            F, f = real_embedding(F, f, n)
-            n = 2 * n
-        # s = h - G x = vec(M); M is symmetric, so row- and column-major vec agree.
-        G_parts.append(-sp.csr_matrix(F.real))
-        h_parts.append(np.real(f))
-        sizes.append(n)
-
-    def spm(M: sp.spmatrix) -> Any:
-        M = sp.coo_matrix(M)
-        return cvxopt.spmatrix(M.data.astype(float).tolist(), M.row.tolist(), M.col.tolist(), M.shape)
-
-    G = spm(sp.vstack(G_parts))
-    h = cvxopt.matrix(np.concatenate(h_parts).astype(float))
-    dims = {"l": n_lin, "q": [], "s": sizes}
-    kw = {}
-    if d.A_eq.shape[0]:
-        kw = {"A": spm(d.A_eq), "b": cvxopt.matrix(-d.b_eq.astype(float))}
-    c = cvxopt.matrix(d.c.astype(float))
+    handle = get_backend("cvxopt")._import(compiled)
+    args = {k: handle[k] for k in ("c", "G", "h", "dims")}
+    args.update({k: handle[k] for k in ("A", "b") if k in handle})
     opts = {**CVXOPT_SETTINGS, "show_progress": False}
     t0 = time.perf_counter()
-    sol = cvxopt.solvers.conelp(c, G, h, dims, options=opts, kktsolver="chol", **kw)  # PICOS's first choice
+    sol = cvxopt.solvers.conelp(options=opts, kktsolver="chol", **args)  # PICOS's first choice
     seconds = time.perf_counter() - t0
-    obj = float(sol["primal objective"]) + d.c0 if sol["x"] is not None else float("nan")
+    obj = float(sol["primal objective"]) + handle["c0"] if sol["x"] is not None else float("nan")
     return seconds, str(sol["status"]), obj
 
 

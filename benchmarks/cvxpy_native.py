@@ -30,20 +30,12 @@ from typing import Any, Callable
 
 import numpy as np
 
-from benchmarks.canonical import CLARABEL_SETTINGS, CVXOPT_SETTINGS
+from benchmarks.canonical import CLARABEL_SETTINGS, CVXOPT_SETTINGS, TOOLBOX_SETTINGS
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIOS = ROOT / "isactoolbox" / "data" / "scenarios"
 RECEIVER = 0
 RHO = 0.5  # WCRBProblem's default weight
-
-#: Toolbox backend settings equal to the CVXPY ones (as benchmarks/run.py passes them).
-TOOLBOX_SETTINGS = {"clarabel": dict(CLARABEL_SETTINGS),
-                    "picos:cvxopt": {"abs_tol": CVXOPT_SETTINGS["abstol"], "rel_tol": CVXOPT_SETTINGS["reltol"],
-                                     "feas_tol": CVXOPT_SETTINGS["feastol"],
-                                     "max_iterations": CVXOPT_SETTINGS["maxiters"], "kkt_solver": "chol"}}
-TOOLBOX_SETTINGS["cvxopt"] = dict(TOOLBOX_SETTINGS["picos:cvxopt"])
-
 
 def solver_settings(solver: str, same_settings: bool = True) -> dict[str, Any]:
     if not same_settings:
@@ -258,34 +250,19 @@ def problem_sizes(which: str, solver: str, **options: Any) -> dict[str, Any]:
 # -- the toolbox on the same case ------------------------------------------------------------------
 def toolbox_seconds(which: str, backend_name: str) -> dict[str, Any]:
     """Toolbox cold route (model build + backend translation + solve), objective in W / m^2."""
+    from benchmarks.run import bpms_wcrb, network_isac_sdp
     from isactoolbox.core.backend import get_backend
-    from isactoolbox.core.scenario import load_scenario
 
     be = get_backend(backend_name, **TOOLBOX_SETTINGS[backend_name])
     t0 = time.perf_counter()
-    if which == "network-isac":
-        from isactoolbox.network_isac.strategies.choice_sdp import ChoiceSDP, ChoiceSpec
-
-        sc = load_scenario(SCENARIOS / "network_isac_table2.json")
-        dist = sc.distances_to_users()
-        assoc = [min((s for s in range(sc.n_bs) if s != RECEIVER), key=lambda s: dist[s, k])
-                 for k in range(sc.n_users)]
-        model = ChoiceSDP(sc, ChoiceSpec.fixed(RECEIVER, assoc), precondition=True)
-        build = time.perf_counter() - t0
-        out = model.solve(be)
-        obj, status = out.objective, out.status
-        solver_s, backend_build = out.timings.solver, out.timings.build - build
-    else:
-        from isactoolbox.bpms.problems import WCRBProblem
-
-        model = WCRBProblem(load_scenario(SCENARIOS / "bpms_k3.json"), use_codebook=False)
-        build = time.perf_counter() - t0
-        out = model.solve(be, RHO)
-        obj, status = out.objective, out.status
-        solver_s, backend_build = out.timings.solver, out.timings.build
+    model = network_isac_sdp() if which == "network-isac" else bpms_wcrb()
+    build = time.perf_counter() - t0
+    out = model.solve(be) if which == "network-isac" else model.solve(be, RHO)
     total = time.perf_counter() - t0
-    return {"model_build_s": build, "backend_build_s": backend_build, "solver_s": solver_s, "total_s": total,
-            "status": str(status), "objective": float(obj) if obj is not None else float("nan")}
+    backend_build = out.timings.build - build if which == "network-isac" else out.timings.build
+    return {"model_build_s": build, "backend_build_s": backend_build, "solver_s": out.timings.solver,
+            "total_s": total, "status": str(out.status),
+            "objective": float(out.objective) if out.objective is not None else float("nan")}
 
 
 def check_network_data() -> float:

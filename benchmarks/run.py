@@ -74,17 +74,13 @@ def route_once(builder: str, route: str) -> dict[str, Any]:
     (the problem written from scratch in CVXPY, as a researcher writes it) and, for BPMS,
     ``cvxpy-native-vec:<SOLVER>`` (the same with the FIM vectorised).
     """
-    from benchmarks.canonical import (CLARABEL_SETTINGS, CVXOPT_SETTINGS, cvxpy_seconds, raw_clarabel_seconds,
-                                      raw_cvxopt_seconds)
+    from benchmarks.canonical import TOOLBOX_SETTINGS, cvxpy_seconds, raw_clarabel_seconds, raw_cvxopt_seconds
     from isactoolbox.core.backend import get_backend
 
     kind, _, name = route.partition(":")
     make = BUILDERS[builder]
     # The toolbox backends get the settings the raw and CVXPY routes use.
-    cvxopt_settings = {"abs_tol": CVXOPT_SETTINGS["abstol"], "rel_tol": CVXOPT_SETTINGS["reltol"],
-                       "feas_tol": CVXOPT_SETTINGS["feastol"], "max_iterations": CVXOPT_SETTINGS["maxiters"]}
-    settings = {"clarabel": CLARABEL_SETTINGS, "picos:cvxopt": {**cvxopt_settings, "kkt_solver": "chol"},
-                "cvxopt": {**cvxopt_settings, "kkt_solver": "chol"}}.get(name, {})
+    settings = TOOLBOX_SETTINGS.get(name, {})
     if kind in ("toolbox", "warm"):
         t0 = time.perf_counter()
         problem = make()
