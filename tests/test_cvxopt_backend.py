@@ -118,18 +118,43 @@ def test_bad_option_names_the_option(option, value):
         get_backend("cvxopt", **{option: value})
 
 
-def _rank_deficient_lp():
-    """The same equality twice: A has rank 1 < 2 rows, which the chol KKT solver cannot factor."""
+def _repeated_equality_lp(rhs: float = 2.0):
+    """The same equality twice (rank 1 < 2 rows) when ``rhs`` is 2; contradictory otherwise."""
     m = Model()
     x = m.real("x", 2, lb=0.0)
     m.add(x[0] + x[1] == 1.0)
-    m.add(2 * x[0] + 2 * x[1] == 2.0)
+    m.add(2 * x[0] + 2 * x[1] == rhs)
     m.minimize(x[0] + 3 * x[1])
     return m.compile()
 
 
+def _unconstrained_direction_lp():
+    """y enters neither G nor A: rank([G; A]) < n, which the chol KKT solver cannot factor (an exact
+    zero pivot on every BLAS build), while ldl with KKT regularisation solves it."""
+    m = Model()
+    x = m.real("x", 2, lb=0.0)
+    y = m.real("y", 1)
+    m.add(x[0] + x[1] == 1.0)
+    m.minimize(x[0] + 3 * x[1] + 0 * y[0])
+    return m.compile()
+
+
+def test_repeated_equality_rows_are_dropped_before_the_solve():
+    # chol on the rank-deficient A raised on one machine and ran to the iteration limit on another
+    sol = get_backend("cvxopt").solve(_repeated_equality_lp())
+    assert sol.status is Status.OPTIMAL and sol.objective == pytest.approx(1.0, rel=1e-7)
+    assert [a[:2] for a in sol.certificate["kkt_attempts"]] == [("chol", "optimal")]
+    np.testing.assert_allclose(sol.x, [1.0, 0.0], atol=1e-6)
+
+
+def test_contradictory_equality_rows_are_infeasible_without_a_solve():
+    sol = get_backend("cvxopt").solve(_repeated_equality_lp(rhs=3.0))
+    assert sol.status is Status.INFEASIBLE and sol.x is None
+    assert "equality row 1" in sol.message and "combination" in sol.message
+
+
 def test_singular_kkt_falls_back_to_ldl():
-    sol = get_backend("cvxopt").solve(_rank_deficient_lp())
+    sol = get_backend("cvxopt").solve(_unconstrained_direction_lp())
     assert sol.status is Status.OPTIMAL and sol.objective == pytest.approx(1.0, rel=1e-7)
     first, second = sol.certificate["kkt_attempts"]
     assert first[0] == "chol" and first[2] is None  # chol raised
@@ -138,7 +163,7 @@ def test_singular_kkt_falls_back_to_ldl():
 
 
 def test_singular_kkt_without_fallback_is_a_named_solver_error():
-    sol = get_backend("cvxopt", kkt_fallback=False).solve(_rank_deficient_lp())
+    sol = get_backend("cvxopt", kkt_fallback=False).solve(_unconstrained_direction_lp())
     assert sol.status is Status.SOLVER_ERROR and sol.x is None
     assert "ValueError" in sol.message and "chol" in sol.message
 

@@ -43,6 +43,38 @@ def _nonnegative(v: float) -> str | None:
     return None if v >= 0 else "must be >= 0"
 
 
+#: Dense size (rows x columns of A_eq) up to which dependent equality rows are looked for; the
+#: toolbox's models have a few dozen equalities, a QR of that size costs well under a millisecond.
+_RANK_CHECK_LIMIT = 4_000_000
+
+
+def _independent_rows(A: sp.csr_matrix, b: np.ndarray) -> tuple[np.ndarray, int | None]:
+    """Indices of a maximal independent set of rows of the equalities ``A x + b = 0`` (in order), and
+    the index of a dropped row the kept ones contradict (None when consistent).
+
+    Pivoted QR of ``A^T``; a row is dependent when its pivot is below 1e-10 of the largest. Larger
+    systems than ``_RANK_CHECK_LIMIT`` are passed on unchecked.
+    """
+    p, n = A.shape
+    if p <= 1 or p * n > _RANK_CHECK_LIMIT:
+        return np.arange(p), None
+    import scipy.linalg as sla
+
+    dense = A.toarray()
+    R, piv = sla.qr(dense.T, mode="r", pivoting=True)
+    diag = np.abs(np.diag(R))
+    rank = int(np.sum(diag > 1e-10 * max(diag[0], np.finfo(float).tiny))) if diag.size else 0
+    if rank == p:
+        return np.arange(p), None
+    kept = np.sort(piv[:rank])
+    dropped = np.sort(piv[rank:])
+    x0 = np.linalg.lstsq(dense[kept], -b[kept], rcond=None)[0]
+    resid = np.abs(dense[dropped] @ x0 + b[dropped])
+    scale = 1.0 + np.abs(b[dropped]) + np.abs(dense[dropped]).sum(axis=1) * np.abs(x0).max(initial=0.0)
+    worst = int(np.argmax(resid / scale))
+    return kept, (int(dropped[worst]) if resid[worst] > 1e-9 * scale[worst] else None)
+
+
 def _spmatrix(M: sp.spmatrix) -> Any:
     """scipy.sparse (m, n) -> cvxopt.spmatrix 'd', through the buffer protocol (no Python lists).
 
@@ -137,24 +169,30 @@ class CvxoptBackend(Backend):
         handle: dict[str, Any] = {
             "c": cvxopt.matrix(d.c.astype(float)), "G": _spmatrix(G), "h": cvxopt.matrix(h.astype(float)),
             "dims": {"l": int(A_lin.shape[0]), "q": [], "s": [n for _, _, n in lmis]},
-            "c0": d.c0, "infeasible_row": None,
+            "c0": d.c0, "infeasible_row": None, "infeasible_reason": "",
         }
         if d.A_eq.shape[0]:
             # CVXOPT needs A of full row rank: empty rows go (as PICOS drops them); one with b != 0
-            # is the constraint 0 == b, infeasible without a solve.
+            # is the constraint 0 == b, infeasible without a solve. Rows that repeat others go too:
+            # whether 'chol' then raises or runs to the iteration limit depends on rounding in the
+            # BLAS build (both seen on the same LP), so they are not left to the solver.
             A_eq = sp.csr_matrix(d.A_eq)
             A_eq.eliminate_zeros()
             empty = np.diff(A_eq.indptr) == 0
             bad = np.flatnonzero(empty & (d.b_eq != 0))
             if bad.size:
                 handle["infeasible_row"] = int(bad[0])
-            if empty.any():
-                A_eq, b_eq = A_eq[~empty], d.b_eq[~empty]
-            else:
-                b_eq = d.b_eq
-            if A_eq.shape[0]:
-                handle["A"] = _spmatrix(A_eq)
-                handle["b"] = cvxopt.matrix(-b_eq.astype(float))
+                handle["infeasible_reason"] = f"equality row {int(bad[0])} reads 0 == nonzero"
+            rows = np.flatnonzero(~empty)
+            kept, inconsistent = _independent_rows(A_eq[rows], d.b_eq[rows])
+            if inconsistent is not None and handle["infeasible_row"] is None:
+                handle["infeasible_row"] = int(rows[inconsistent])
+                handle["infeasible_reason"] = (f"equality row {int(rows[inconsistent])} is a combination of "
+                                               "other rows with a different right-hand side")
+            rows = rows[kept]
+            if rows.size:
+                handle["A"] = _spmatrix(A_eq[rows])
+                handle["b"] = cvxopt.matrix(-d.b_eq[rows].astype(float))
         return handle
 
     def _solve(self, handle: dict[str, Any], model: Any, *, verbose: bool, time_limit: float | None,
@@ -164,8 +202,7 @@ class CvxoptBackend(Backend):
         version = md.version("cvxopt")
         if handle["infeasible_row"] is not None:
             return Solution(Status.INFEASIBLE, None, None, self.name, self.solver, version,
-                            raw_status="empty equality row",
-                            message=f"equality row {handle['infeasible_row']} reads 0 == nonzero")
+                            raw_status="inconsistent equality rows", message=handle["infeasible_reason"])
         maxiters = self.params["max_iterations"]
         opts = {"abstol": self.params["abs_tol"], "reltol": self.params["rel_tol"],
                 "feastol": self.params["feas_tol"], "maxiters": maxiters,
