@@ -53,14 +53,19 @@ def network_isac_sdp() -> Any:
     return ChoiceSDP(sc, ChoiceSpec.fixed(0, assoc), precondition=True)
 
 
-def bpms_wcrb() -> Any:
+def bpms_wcrb(reduce_range: bool = True) -> Any:
+    """WCRB FDB, K = 3, M_T = 16; by default on the FIMs' 8-dimensional shared range (the toolbox's
+    default), ``reduce_range=False`` the full 16 x 16 covariance program (what CVXPY is given)."""
     from isactoolbox.bpms.problems import WCRBProblem
     from isactoolbox.core.scenario import load_scenario
 
-    return WCRBProblem(load_scenario(SCENARIOS / "bpms_k3.json"), use_codebook=False)
+    return WCRBProblem(load_scenario(SCENARIOS / "bpms_k3.json"), use_codebook=False, reduce_range=reduce_range)
 
 
 BUILDERS: dict[str, Callable[[], Any]] = {"network-isac-sdp": network_isac_sdp, "bpms-wcrb-fdb": bpms_wcrb}
+#: Builders of the same problem without the formulation-level reduction: routes ``toolbox-full``,
+#: ``warm-full`` and ``raw-full`` show what the modelling layer alone costs on the full program.
+FULL_BUILDERS: dict[str, Callable[[], Any]] = {"bpms-wcrb-fdb": lambda: bpms_wcrb(reduce_range=False)}
 
 
 def route_once(builder: str, route: str) -> dict[str, Any]:
@@ -72,13 +77,17 @@ def route_once(builder: str, route: str) -> dict[str, Any]:
     canonical data), ``cvxpy:<SOLVER>`` (CVXPY built from the same data, same solver settings),
     ``cvxpy-default:<SOLVER>`` (the same at CVXPY's and the solver's defaults), ``cvxpy-native:<SOLVER>``
     (the problem written from scratch in CVXPY, as a researcher writes it) and, for BPMS,
-    ``cvxpy-native-vec:<SOLVER>`` (the same with the FIM vectorised).
+    ``cvxpy-native-vec:<SOLVER>`` (the same with the FIM vectorised). A ``-full`` suffix on
+    ``toolbox``, ``warm`` and ``raw`` (BPMS) builds the program without the toolbox's range reduction,
+    the 16 x 16 covariance CVXPY is given.
     """
     from benchmarks.canonical import TOOLBOX_SETTINGS, cvxpy_seconds, raw_clarabel_seconds, raw_cvxopt_seconds
     from isactoolbox.core.backend import get_backend
 
     kind, _, name = route.partition(":")
     make = BUILDERS[builder]
+    if kind.endswith("-full"):
+        make, kind = FULL_BUILDERS[builder], kind[: -len("-full")]
     # The toolbox backends get the settings the raw and CVXPY routes use.
     settings = TOOLBOX_SETTINGS.get(name, {})
     if kind in ("toolbox", "warm"):
@@ -163,6 +172,8 @@ def overhead_case(builder: str, backends: list[str], raw: list[str], repeats: in
         group = [f"{kind}:{b}" for b in members for kind in ("toolbox", "warm")]
         if solver in raw:
             group.append(f"raw:{solver}")
+        if builder in FULL_BUILDERS and solver in raw:
+            group += [f"toolbox-full:{members[0]}", f"warm-full:{members[0]}", f"raw-full:{solver}"]
         if solver in ("clarabel", "cvxopt"):
             S = solver.upper()
             group += [f"cvxpy:{S}", f"cvxpy-default:{S}", f"cvxpy-native:{S}"]
@@ -175,14 +186,16 @@ def overhead_case(builder: str, backends: list[str], raw: list[str], repeats: in
             continue
         solver = solver_of(route.partition(":")[2])
         solver = solver if solver in ("clarabel", "cvxopt") else None
-        ref = rows.get(f"raw:{solver}", {}).get("total_s") if solver else None
+        kind = route.split(":")[0]
+        raw_kind = "raw-full" if kind.endswith("-full") else "raw"  # each against the raw solver on its own data
+        ref = rows.get(f"{raw_kind}:{solver}", {}).get("total_s") if solver else None
         if ref:
             row[f"x_raw_{solver}"] = row["total_s"] / ref
         for kind in ("cvxpy", "cvxpy-default", "cvxpy-native", "cvxpy-native-vec"):
             ref_row = rows.get(f"{kind}:{solver.upper()}", {}) if solver else {}
             # a CVXPY route that failed or stopped inaccurate is no reference for a speed-up
             cv = ref_row.get("total_s") if ref_row.get("status") == "optimal" else None
-            if cv and route.split(":")[0] in ("toolbox", "warm"):
+            if cv and kind in ("toolbox", "warm", "toolbox-full", "warm-full"):
                 row[f"speedup_vs_{kind}"] = cv / row["total_s"]
     return rows
 

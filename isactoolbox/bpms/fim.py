@@ -65,6 +65,17 @@ class LinearFIM:
         """B (q, n, n) with Ft(U diag(lam) U^H / v0) = sum_i (lam_i / v0) B_i; U is (n_tx, q)."""
         return np.einsum("xi,abxy,yi->iab", U.conj(), self.coefficients, U).real
 
+    def restricted(self, Q: np.ndarray) -> "LinearFIM":
+        """The same FIM as a map of Y with X = Q Y Q^H: coefficients Q^H C_ab Q, Q (n_tx, r).
+
+        Exact, not an approximation, when the columns of ``Q`` span every ``range(C_ab)`` (see
+        :func:`shared_range`): then ``tr(C_ab X) = tr(C_ab P X P)`` with ``P = Q Q^H``.
+        """
+        Q = np.asarray(Q)
+        coeffs = Q.conj().T @ self.coefficients @ Q  # broadcast over (a, b): two batched BLAS products
+        coeffs = 0.5 * (coeffs + coeffs.conj().transpose(0, 1, 3, 2))
+        return dataclasses.replace(self, coefficients=coeffs)
+
     def scaled_crb_block(self, Ft: np.ndarray) -> np.ndarray:
         """[Ft^{-1}]_tt, or an all-inf block when Ft is not positive definite."""
         Ft = 0.5 * (Ft + Ft.T)
@@ -105,6 +116,29 @@ def build_linear_fim(model: PositionModel, power_unit: float) -> LinearFIM:
     coeffs = 0.5 * (coeffs + coeffs.conj().transpose(0, 1, 3, 2))  # exact Hermitian despite rounding
     return LinearFIM(coefficients=coeffs, scale=d, power_unit=float(power_unit), names=model.names,
                      units=model.units, target=np.asarray(model.target))
+
+
+def shared_range(*fims: LinearFIM, rtol: float = 1e-6) -> np.ndarray:
+    """Orthonormal Q (n_tx, r) spanning the ranges of every coefficient C_ab of ``fims``.
+
+    Every FIM here sees the covariance only through ``Q^H X Q``: for X >> 0, ``P X P`` (``P = Q Q^H``)
+    is PSD, has the same FIMs and no more power, so a covariance program whose other constraints are
+    ``X >> 0`` and ``tr X <= 1`` loses nothing by ``X = Q Y Q^H``. Physically ``range(Q)`` is the span
+    of the transmit steering vectors and their angle derivatives at the K + 1 BS-side angles
+    (2K + 2 columns, the CPA codebook's span), found here from the data so no model detail is assumed.
+
+    ``rtol``: directions whose singular value of ``[C_ab]_ab`` is below ``rtol`` times the largest are
+    dropped. They are found from the Gram matrix ``sum_ab C_ab C_ab^H`` (n_tx x n_tx: 1 ms where an SVD of
+    the n_tx x 9000 stack takes 30), which resolves singular values down to ~1e-8 of the largest; on
+    the shipped scenarios the kept ones are >= 0.1 and the dropped ~1e-15 of the largest.
+    """
+    nt = fims[0].n_tx
+    stacked = np.concatenate([f.coefficients.transpose(2, 0, 1, 3).reshape(nt, -1) for f in fims], axis=1)
+    lam, V = np.linalg.eigh(stacked @ stacked.conj().T)  # ascending, lam = singular values^2
+    keep = lam > (rtol**2) * max(lam[-1], 0.0)
+    if not np.any(keep):  # no information at all: nothing to reduce to, keep the full space
+        return np.eye(nt, dtype=complex)
+    return V[:, keep][:, ::-1]
 
 
 # --- per-scenario cache (scenarios are immutable; eq=False makes them hash by identity) ---

@@ -18,12 +18,12 @@ from typing import Any, Callable
 
 import numpy as np
 
-from isactoolbox.bpms.fim import bp_fim, ms_fim
+from isactoolbox.bpms.fim import LinearFIM, bp_fim, ms_fim, shared_range
 from isactoolbox.bpms.formulation import (add_crb_epigraph, codebook, codebook_fim_expression, crb_unit,
                                           fim_expression)
 from isactoolbox.bpms.scenario import BistaticMonostatic
 from isactoolbox.core.result import Timings
-from isactoolbox.modeling import Model, bmat, inner, trace
+from isactoolbox.modeling import AffineExpression, Model, bmat, inner, trace
 from isactoolbox.status import Status
 
 
@@ -54,10 +54,41 @@ def _timed_solve(backend: Any, compiled: Any, outcome: Outcome) -> Any:
     return sol
 
 
-class WCRBProblem:
-    """(15): min rho tr Tb + (1 - rho) tr Tm  s.t. the two Schur LMIs, tr X <= 1, X >> 0 (or lam >= 0)."""
+def covariance_variable(m: Model, sc: BistaticMonostatic, bp: LinearFIM, ms: LinearFIM,
+                        reduce_range: bool) -> tuple[AffineExpression, np.ndarray | None, AffineExpression,
+                                                     AffineExpression]:
+    """The scaled covariance of an FDB program, its power budget, and the two FIMs of it.
 
-    def __init__(self, sc: BistaticMonostatic, use_codebook: bool) -> None:
+    Returns ``(var, Q, Ft_bp, Ft_ms)``. With ``reduce_range`` the variable is ``Y`` (r x r, r = 2K + 2
+    on these scenarios) and ``X = Q Y Q^H`` (:func:`~isactoolbox.bpms.fim.shared_range`): the same
+    optimum, since both FIMs see X only through ``Q^H X Q`` and ``tr X = tr Y``, but a PSD cone of
+    half the side for M_T = 16, K = 3. ``Q`` is None when nothing is removed.
+    """
+    Q = shared_range(bp, ms) if reduce_range else None
+    if Q is not None and Q.shape[1] == sc.n_tx:
+        Q = None
+    if Q is not None:
+        bp, ms = bp.restricted(Q), ms.restricted(Q)
+    var = m.hermitian("X" if Q is None else "Y", sc.n_tx if Q is None else Q.shape[1], psd=True)
+    m.add(trace(var).real <= 1.0, name="power")
+    return var, Q, fim_expression(bp, var), fim_expression(ms, var)
+
+
+def full_covariance(Q: np.ndarray | None, Y: np.ndarray) -> np.ndarray:
+    """Scaled covariance X (n_tx, n_tx) of the solver's variable: ``Q Y Q^H``, Hermitian exactly."""
+    Y = 0.5 * (Y + Y.conj().T)
+    X = Y if Q is None else Q @ Y @ Q.conj().T
+    return 0.5 * (X + X.conj().T)
+
+
+class WCRBProblem:
+    """(15): min rho tr Tb + (1 - rho) tr Tm  s.t. the two Schur LMIs, tr X <= 1, X >> 0 (or lam >= 0).
+
+    FDB with ``reduce_range`` (the default) solves for ``X = Q Y Q^H`` (:func:`covariance_variable`);
+    ``range`` holds ``Q`` (None for the full program) and :meth:`solve` returns the full ``V``.
+    """
+
+    def __init__(self, sc: BistaticMonostatic, use_codebook: bool, reduce_range: bool = True) -> None:
         t0 = time.perf_counter()
         self.scenario_power = sc.power_per_subcarrier
         self.bp, self.ms = bp_fim(sc), ms_fim(sc)
@@ -65,6 +96,7 @@ class WCRBProblem:
         self.use_codebook = use_codebook
         m = Model("wcrb-cpa" if use_codebook else "wcrb-fdb")
         self.rho = m.parameter("rho", 1, value=0.5)
+        self.range = None
         if use_codebook:
             self.U = codebook(sc)
             self.var = m.real("lam", self.U.shape[1], lb=0.0)
@@ -73,9 +105,7 @@ class WCRBProblem:
             Fm = codebook_fim_expression(self.ms, self.U, self.var)
         else:
             self.U = None
-            self.var = m.hermitian("X", sc.n_tx, psd=True)
-            m.add(trace(self.var).real <= 1.0, name="power")
-            Fb, Fm = fim_expression(self.bp, self.var), fim_expression(self.ms, self.var)
+            self.var, self.range, Fb, Fm = covariance_variable(m, sc, self.bp, self.ms, reduce_range)
         crb_b = add_crb_epigraph(m, Fb, self.bp.target, self.bp.crb_weights / self.unit, "bp")
         crb_m = add_crb_epigraph(m, Fm, self.ms.target, self.ms.crb_weights / self.unit, "ms")
         m.minimize(self.rho * crb_b + (1 - self.rho) * crb_m)
@@ -95,8 +125,7 @@ class WCRBProblem:
             out.powers = v0 * lam
             out.V = (self.U * out.powers) @ self.U.conj().T
         else:
-            X = np.asarray(sol.value(self.var))
-            out.V = v0 * 0.5 * (X + X.conj().T)
+            out.V = v0 * full_covariance(self.range, np.asarray(sol.value(self.var)))
         out.objective = float(sol.objective) * self.unit
         return out
 
@@ -108,7 +137,7 @@ class EpsilonConstraintProblem:
     boundary without the chord error of interpolating sampled WCRB points.
     """
 
-    def __init__(self, sc: BistaticMonostatic, use_codebook: bool) -> None:
+    def __init__(self, sc: BistaticMonostatic, use_codebook: bool, reduce_range: bool = True) -> None:
         t0 = time.perf_counter()
         self.scenario_power = sc.power_per_subcarrier
         self.bp, self.ms = bp_fim(sc), ms_fim(sc)
@@ -121,9 +150,7 @@ class EpsilonConstraintProblem:
             m.add(x.sum() <= 1.0, name="power")
             Fb, Fm = codebook_fim_expression(self.bp, U, x), codebook_fim_expression(self.ms, U, x)
         else:
-            x = m.hermitian("X", sc.n_tx, psd=True)
-            m.add(trace(x).real <= 1.0, name="power")
-            Fb, Fm = fim_expression(self.bp, x), fim_expression(self.ms, x)
+            x, _, Fb, Fm = covariance_variable(m, sc, self.bp, self.ms, reduce_range)
         crb_b = add_crb_epigraph(m, Fb, self.bp.target, self.bp.crb_weights / self.unit, "bp")
         crb_m = add_crb_epigraph(m, Fm, self.ms.target, self.ms.crb_weights / self.unit, "ms")
         m.add(crb_b <= self.bound, name="bp_bound")
@@ -298,8 +325,10 @@ def cached(sc: BistaticMonostatic, key: Any, make: Callable[[], Any]) -> tuple[A
     return entry[key], False
 
 
-def wcrb_problem(sc: BistaticMonostatic, use_codebook: bool) -> tuple[WCRBProblem, bool]:
-    return cached(sc, ("wcrb", use_codebook), lambda: WCRBProblem(sc, use_codebook))
+def wcrb_problem(sc: BistaticMonostatic, use_codebook: bool,
+                 reduce_range: bool = True) -> tuple[WCRBProblem, bool]:
+    reduce_range = reduce_range and not use_codebook  # the codebook program has no covariance to reduce
+    return cached(sc, ("wcrb", use_codebook, reduce_range), lambda: WCRBProblem(sc, use_codebook, reduce_range))
 
 
 def clear_cache(sc: BistaticMonostatic | None = None) -> None:

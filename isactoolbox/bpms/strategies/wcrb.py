@@ -30,7 +30,7 @@ class _WCRB(BPMSStrategy):
     }
 
     def _solve(self, scenario: BistaticMonostatic, backend: Any, options: Mapping[str, Any]) -> Result:
-        problem, reused = wcrb_problem(scenario, self.use_codebook)
+        problem, reused = wcrb_problem(scenario, self.use_codebook, self.reduce_range(options))
         rho = options["rho"]
         out = problem.solve(backend, rho)
         res = self.result_from(out, 0.0 if reused else problem.build_time)
@@ -55,6 +55,10 @@ class _WCRB(BPMSStrategy):
                 res.message = f"weighted CRB of W differs from the solver's bound by {gap:.2e} (relative)"
         return res
 
+    def reduce_range(self, options: Mapping[str, Any]) -> bool:
+        """Whether the covariance is solved for on the FIMs' shared range (FDB only)."""
+        return False
+
     def beamformers(self, scenario: BistaticMonostatic, out: Outcome, rho: float,
                     options: Mapping[str, Any]) -> tuple[np.ndarray, dict]:
         L = scenario.n_slots
@@ -75,6 +79,14 @@ class WCRBFullDigital(_WCRB):
 
     name: ClassVar[str] = "wcrb-fdb"
     use_codebook: ClassVar[bool] = False
+    options: ClassVar[dict[str, Option]] = {
+        "reduce_range": Option(True, bool, "solve for V = Q Y Q^H on the 2K+2-dimensional span Q of the "
+                               "steering vectors and their derivatives (exact: same optimum, PSD cone "
+                               "of side 2K+2 instead of M_T); False solves the full M_T x M_T program"),
+    }
+
+    def reduce_range(self, options: Mapping[str, Any]) -> bool:
+        return bool(options["reduce_range"])
 
 
 class WCRBCodebook(_WCRB):
