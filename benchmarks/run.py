@@ -160,10 +160,6 @@ def overhead_case(builder: str, backends: list[str], raw: list[str], repeats: in
     Each solver's routes run interleaved in one child process, killed after ``timeout`` s: a stalled
     solver becomes a "timed out" row instead of hanging the suite.
     """
-    def solver_of(backend: str) -> str:
-        low = backend.lower()
-        return "clarabel" if "clarabel" in low else "cvxopt" if "cvxopt" in low else low.rpartition(":")[2]
-
     groups: dict[str, list[str]] = {}  # solver -> its backends: one child, so their ratios share a state
     for backend in backends:
         groups.setdefault(solver_of(backend), []).append(backend)
@@ -181,23 +177,39 @@ def overhead_case(builder: str, backends: list[str], raw: list[str], repeats: in
                 group.append(f"cvxpy-native-vec:{S}")
         got = isolated(_group_child, (builder, group, repeats), timeout)
         rows.update(got if "error" not in got else {route: dict(got) for route in group})
+    add_ratios(rows)
+    return rows
+
+
+def solver_of(backend: str) -> str:
+    """The solver behind a backend or route name: ``picos:cvxopt`` -> ``cvxopt``."""
+    low = backend.lower()
+    return "clarabel" if "clarabel" in low else "cvxopt" if "cvxopt" in low else low.rpartition(":")[2]
+
+
+def add_ratios(rows: dict[str, Any]) -> None:
+    """Per timed row: ``x_raw_<solver>`` against the raw solver on the same data (``raw-full`` for the
+    ``-full`` routes) and, for toolbox rows, ``speedup_vs_<cvxpy route>`` against every CVXPY route
+    of the same solver that ended ``optimal``."""
     for route, row in rows.items():
         if "total_s" not in row:
             continue
         solver = solver_of(route.partition(":")[2])
         solver = solver if solver in ("clarabel", "cvxopt") else None
+        if solver is None:
+            continue
         kind = route.split(":")[0]
         raw_kind = "raw-full" if kind.endswith("-full") else "raw"  # each against the raw solver on its own data
-        ref = rows.get(f"{raw_kind}:{solver}", {}).get("total_s") if solver else None
+        ref = rows.get(f"{raw_kind}:{solver}", {}).get("total_s")
         if ref:
             row[f"x_raw_{solver}"] = row["total_s"] / ref
-        for kind in ("cvxpy", "cvxpy-default", "cvxpy-native", "cvxpy-native-vec"):
-            ref_row = rows.get(f"{kind}:{solver.upper()}", {}) if solver else {}
+        if kind not in ("toolbox", "warm", "toolbox-full", "warm-full"):
+            continue
+        for cvxpy_kind in ("cvxpy", "cvxpy-default", "cvxpy-native", "cvxpy-native-vec"):
+            ref_row = rows.get(f"{cvxpy_kind}:{solver.upper()}", {})
             # a CVXPY route that failed or stopped inaccurate is no reference for a speed-up
-            cv = ref_row.get("total_s") if ref_row.get("status") == "optimal" else None
-            if cv and kind in ("toolbox", "warm", "toolbox-full", "warm-full"):
-                row[f"speedup_vs_{kind}"] = cv / row["total_s"]
-    return rows
+            if ref_row.get("status") == "optimal" and ref_row.get("total_s"):
+                row[f"speedup_vs_{cvxpy_kind}"] = ref_row["total_s"] / row["total_s"]
 
 
 def strategy_once(scenario_file: str, strategy: str, options: dict[str, Any], backend: str) -> dict[str, Any]:

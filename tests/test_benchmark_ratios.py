@@ -1,0 +1,29 @@
+"""The benchmark's ratio bookkeeping (benchmarks.run.add_ratios) on rows of known times."""
+from __future__ import annotations
+
+import pytest
+
+from benchmarks.run import add_ratios
+
+
+def test_toolbox_rows_get_raw_ratios_and_speedups_against_optimal_cvxpy_routes_only():
+    rows = {
+        "toolbox:cvxopt": {"total_s": 0.5, "status": "optimal"},
+        "toolbox-full:cvxopt": {"total_s": 2.0, "status": "optimal"},
+        "raw:cvxopt": {"total_s": 0.4, "status": "optimal"},
+        "raw-full:cvxopt": {"total_s": 1.6, "status": "optimal"},
+        "cvxpy-native:CVXOPT": {"total_s": 3.0, "status": "optimal"},
+        "cvxpy-native-vec:CVXOPT": {"total_s": 1.0, "status": "optimal"},
+        "cvxpy:CVXOPT": {"total_s": 0.6, "status": "optimal_inaccurate"},
+        "toolbox:pyomo:ipopt": {"error": "timed out after 120 s"},
+    }
+    add_ratios(rows)
+    tb, full = rows["toolbox:cvxopt"], rows["toolbox-full:cvxopt"]
+    assert tb["x_raw_cvxopt"] == pytest.approx(1.25)       # against raw on its own (reduced) data
+    assert full["x_raw_cvxopt"] == pytest.approx(1.25)     # against raw-full
+    assert tb["speedup_vs_cvxpy-native"] == pytest.approx(6.0)
+    assert tb["speedup_vs_cvxpy-native-vec"] == pytest.approx(2.0)
+    assert full["speedup_vs_cvxpy-native-vec"] == pytest.approx(0.5)
+    assert "speedup_vs_cvxpy" not in tb                     # that CVXPY route was not optimal
+    assert not any(k.startswith("speedup") for k in rows["raw:cvxopt"])
+    assert rows["toolbox:pyomo:ipopt"] == {"error": "timed out after 120 s"}
