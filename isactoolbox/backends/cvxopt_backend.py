@@ -169,7 +169,7 @@ class CvxoptBackend(Backend):
         handle: dict[str, Any] = {
             "c": cvxopt.matrix(d.c.astype(float)), "G": _spmatrix(G), "h": cvxopt.matrix(h.astype(float)),
             "dims": {"l": int(A_lin.shape[0]), "q": [], "s": [n for _, _, n in lmis]},
-            "c0": d.c0, "infeasible_row": None, "infeasible_reason": "",
+            "c0": d.c0, "infeasible": None,  # why the equalities are inconsistent, if they are
         }
         if d.A_eq.shape[0]:
             # CVXOPT needs A of full row rank: empty rows go (as PICOS drops them); one with b != 0
@@ -181,14 +181,12 @@ class CvxoptBackend(Backend):
             empty = np.diff(A_eq.indptr) == 0
             bad = np.flatnonzero(empty & (d.b_eq != 0))
             if bad.size:
-                handle["infeasible_row"] = int(bad[0])
-                handle["infeasible_reason"] = f"equality row {int(bad[0])} reads 0 == nonzero"
+                handle["infeasible"] = f"equality row {int(bad[0])} reads 0 == nonzero"
             rows = np.flatnonzero(~empty)
             kept, inconsistent = _independent_rows(A_eq[rows], d.b_eq[rows])
-            if inconsistent is not None and handle["infeasible_row"] is None:
-                handle["infeasible_row"] = int(rows[inconsistent])
-                handle["infeasible_reason"] = (f"equality row {int(rows[inconsistent])} is a combination of "
-                                               "other rows with a different right-hand side")
+            if inconsistent is not None and handle["infeasible"] is None:
+                handle["infeasible"] = (f"equality row {int(rows[inconsistent])} is a combination of "
+                                        "other rows with a different right-hand side")
             rows = rows[kept]
             if rows.size:
                 handle["A"] = _spmatrix(A_eq[rows])
@@ -200,9 +198,9 @@ class CvxoptBackend(Backend):
         import cvxopt
 
         version = md.version("cvxopt")
-        if handle["infeasible_row"] is not None:
+        if handle["infeasible"] is not None:
             return Solution(Status.INFEASIBLE, None, None, self.name, self.solver, version,
-                            raw_status="inconsistent equality rows", message=handle["infeasible_reason"])
+                            raw_status="inconsistent equality rows", message=handle["infeasible"])
         maxiters = self.params["max_iterations"]
         opts = {"abstol": self.params["abs_tol"], "reltol": self.params["rel_tol"],
                 "feastol": self.params["feas_tol"], "maxiters": maxiters,

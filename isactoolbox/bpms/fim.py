@@ -72,7 +72,7 @@ class LinearFIM:
         :func:`shared_range`): then ``tr(C_ab X) = tr(C_ab P X P)`` with ``P = Q Q^H``.
         """
         Q = np.asarray(Q)
-        coeffs = Q.conj().T @ self.coefficients @ Q  # broadcast over (a, b): two batched BLAS products
+        coeffs = Q.conj().T @ self.coefficients @ Q  # matmul broadcasts over (a, b)
         coeffs = 0.5 * (coeffs + coeffs.conj().transpose(0, 1, 3, 2))
         return dataclasses.replace(self, coefficients=coeffs)
 

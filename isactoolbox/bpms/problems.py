@@ -76,7 +76,6 @@ def covariance_variable(m: Model, sc: BistaticMonostatic, bp: LinearFIM, ms: Lin
 
 def full_covariance(Q: np.ndarray | None, Y: np.ndarray) -> np.ndarray:
     """Scaled covariance X (n_tx, n_tx) of the solver's variable: ``Q Y Q^H``, Hermitian exactly."""
-    Y = 0.5 * (Y + Y.conj().T)
     X = Y if Q is None else Q @ Y @ Q.conj().T
     return 0.5 * (X + X.conj().T)
 
