@@ -176,3 +176,23 @@ def test_congruence_lmi_data_is_exactly_hermitian_without_rounding_residue():
     d = lmi.scale if lmi.scale is not None else np.ones(2)
     want = np.diag(d) @ (B.conj().T @ T @ Xv @ T.conj().T @ B - 0.7 * np.diag([0.0, 1.0])) @ np.diag(d)
     assert np.allclose((F @ xs + lmi.f).reshape(2, 2), want)
+
+
+def test_lmi_with_asymmetric_structure_is_symmetrised_on_the_union_of_both_patterns():
+    """An LMI Hermitian within tolerance but stored on an asymmetric pattern (a coefficient only above
+    the diagonal) compiles to (M + M^T) / 2 on the union pattern, compared with numpy on the matrix."""
+    m = Model()
+    y = m.real("y", 2)
+    tiny = 1e-10  # asymmetry below the 1e-9 relative Hermitian tolerance, above the 1e-14 residue
+    M = bmat([[y[0] + 2.0, y[1] + tiny], [y[1], 3.0 * y[0]]])
+    m.add(M >> 0)
+    d = m.compile().data()
+    lmi = d.lmis[0]
+    x = np.array([0.7, -0.4])
+    mat = np.array([[x[0] + 2.0, x[1] + tiny], [x[1], 3.0 * x[0]]])
+    D = np.diag(lmi.scale)
+    got = (lmi.F @ x + lmi.f).reshape(2, 2)
+    np.testing.assert_allclose(got, D @ (0.5 * (mat + mat.T)) @ D, rtol=0, atol=1e-15)
+    assert got[0, 1] == got[1, 0]
+    # the equilibration makes each diagonal entry's largest coefficient 1: y0 + 2 -> 2, 3 y0 -> 3
+    np.testing.assert_allclose(lmi.scale, 1.0 / np.sqrt([2.0, 3.0]))

@@ -20,6 +20,7 @@ variables are refused: the layer is affine by design.
 """
 from __future__ import annotations
 
+import functools
 import itertools
 from typing import Any, Iterable
 
@@ -80,6 +81,28 @@ def _rowwise_kron(a: sp.spmatrix, b: sp.spmatrix) -> sp.csr_matrix:
     return sp.csr_matrix((vals, (rows, cols)), shape=(a.shape[0], a.shape[1] * nb))
 
 
+def _scatter_rows(pieces: list[tuple[np.ndarray, sp.spmatrix]], nrows: int) -> sp.csr_matrix:
+    """One CSR matrix with ``nrows`` rows holding row r of each piece's matrix at row ``target[r]``.
+
+    ``pieces`` are ``(target, matrix)`` with the same column count; all targets together must be
+    distinct (blocks of a bmat, a transpose's permutation). Column order inside rows is kept.
+    """
+    mats = [(np.asarray(target), _csr(t)) for target, t in pieces]
+    counts = np.zeros(nrows, dtype=np.int64)
+    for target, t in mats:
+        counts[target] = np.diff(t.indptr)
+    indptr = np.concatenate([[0], np.cumsum(counts)])
+    dtype = np.result_type(*[t.dtype for _, t in mats])
+    indices = np.empty(indptr[-1], dtype=np.int64)
+    data = np.empty(indptr[-1], dtype=dtype)
+    for target, t in mats:
+        old_row = np.repeat(np.arange(t.shape[0]), np.diff(t.indptr))
+        dest = indptr[target[old_row]] + (np.arange(t.nnz) - t.indptr[old_row])
+        indices[dest] = t.indices
+        data[dest] = t.data
+    return sp.csr_matrix((data, indices, indptr), shape=(nrows, mats[0][1].shape[1]))
+
+
 def _is_real(m: sp.spmatrix) -> bool:
     return not np.iscomplexobj(m.data) or not np.any(m.data.imag)
 
@@ -136,11 +159,19 @@ class AffineExpression:
         if self.shape == shape:
             return self
         if self.shape == (1, 1):
-            return self._map(sp.csr_matrix(np.ones((shape[0] * shape[1], 1))), shape)
+            size = shape[0] * shape[1]
+            terms = {}
+            for k, t in self.terms.items():  # the one row, repeated
+                t = _csr(t)
+                terms[k] = sp.csr_matrix((np.tile(t.data, size), np.tile(t.indices, size),
+                                          np.arange(size + 1) * t.nnz), shape=(size, t.shape[1]))
+            return AffineExpression(shape, terms, self._objects)
         raise ModelError(f"shapes {self.shape} and {shape} do not match")
 
     def _combine(self, other: Any, sign: float) -> "AffineExpression":
         """``self + sign * other`` (sign +1 or -1), broadcasting a scalar side, term by term."""
+        if np.isscalar(other) and other == 0:  # sum() starts from 0
+            return self
         other = as_expression(other)
         shape = self.shape if self.shape != (1, 1) else other.shape
         a, b = self._broadcast(shape), other._broadcast(shape)
@@ -231,9 +262,9 @@ class AffineExpression:
     @property
     def T(self) -> "AffineExpression":
         m, n = self.shape
-        perm = np.arange(m * n).reshape(m, n).T.ravel()
-        L = sp.csr_matrix((np.ones(m * n), (np.arange(m * n), perm)), shape=(m * n, m * n))
-        return self._map(L, (n, m))
+        target = np.arange(m * n).reshape(n, m).T.ravel()  # entry (i, j) -> row j*m + i
+        return AffineExpression((n, m), {k: _scatter_rows([(target, t)], m * n) for k, t in self.terms.items()},
+                                self._objects)
 
     def conj(self) -> "AffineExpression":
         return AffineExpression(self.shape, {k: t.conj() for k, t in self.terms.items()}, self._objects)
@@ -270,25 +301,26 @@ class AffineExpression:
         return AffineExpression(shape, self.terms, self._objects)
 
     # -- constraints --
+    # Both sides go to the constraint as they are; the compiled model subtracts them on triplets.
     def __le__(self, other: Any) -> "Constraint":
         from isactoolbox.modeling.constraint import Constraint
-        return Constraint("<=", self - as_expression(other))
+        return Constraint("<=", self, rhs=as_expression(other))
 
     def __ge__(self, other: Any) -> "Constraint":
         from isactoolbox.modeling.constraint import Constraint
-        return Constraint("<=", as_expression(other) - self)
+        return Constraint("<=", as_expression(other), rhs=self)
 
     def __eq__(self, other: Any) -> "Constraint":  # type: ignore[override]
         from isactoolbox.modeling.constraint import Constraint
-        return Constraint("==", self - as_expression(other))
+        return Constraint("==", self, rhs=as_expression(other))
 
     def __rshift__(self, other: Any) -> "Constraint":
         from isactoolbox.modeling.constraint import Constraint
-        return Constraint(">>", self - as_expression(other))
+        return Constraint(">>", self, rhs=as_expression(other))
 
     def __lshift__(self, other: Any) -> "Constraint":
         from isactoolbox.modeling.constraint import Constraint
-        return Constraint(">>", as_expression(other) - self)
+        return Constraint(">>", as_expression(other), rhs=self)
 
     __hash__ = None  # type: ignore[assignment]
 
@@ -337,35 +369,11 @@ class Variable(AffineExpression):
         self.name = name
         self.kind = kind
         self.psd = psd
-        n = shape[0]
-        if kind in ("real", "integer", "binary"):
-            dim = shape[0] * shape[1]
-            E = sp.identity(dim, format="csr", dtype=float)
-        elif kind == "symmetric":
-            if shape[0] != shape[1]:
-                raise ModelError(f"symmetric variable {name!r} must be square")
-            iu = np.triu_indices(n)
-            dim = iu[0].size
-            rows = np.concatenate([iu[0] * n + iu[1], iu[1] * n + iu[0]])
-            cols = np.concatenate([np.arange(dim), np.arange(dim)])
-            keep = np.ones(rows.size, bool)
-            keep[dim:][iu[0] == iu[1]] = False  # diagonal entries once
-            E = sp.csr_matrix((np.ones(keep.sum()), (rows[keep], cols[keep])), shape=(n * n, dim))
-        elif kind == "hermitian":
-            if shape[0] != shape[1]:
-                raise ModelError(f"hermitian variable {name!r} must be square")
-            iu = np.triu_indices(n, 1)
-            m = iu[0].size
-            dim = n + 2 * m
-            diag = np.arange(n)
-            rows = np.concatenate([diag * n + diag, iu[0] * n + iu[1], iu[1] * n + iu[0],
-                                   iu[0] * n + iu[1], iu[1] * n + iu[0]])
-            cols = np.concatenate([diag, n + np.arange(m), n + np.arange(m),
-                                   n + m + np.arange(m), n + m + np.arange(m)])
-            vals = np.concatenate([np.ones(n), np.ones(m), np.ones(m), 1j * np.ones(m), -1j * np.ones(m)])
-            E = sp.csr_matrix((vals, (rows, cols)), shape=(n * n, dim))
-        else:
+        if kind in ("symmetric", "hermitian") and shape[0] != shape[1]:
+            raise ModelError(f"{kind} variable {name!r} must be square")
+        if kind not in ("real", "integer", "binary", "symmetric", "hermitian"):
             raise ModelError(f"unknown variable kind {kind!r}")
+        dim, E = _entry_map("real" if kind in ("integer", "binary") else kind, shape)
         if psd and kind not in ("symmetric", "hermitian"):
             raise ModelError(f"psd=True needs a symmetric or hermitian variable, not {kind!r} ({name!r})")
         self.dim = dim
@@ -436,6 +444,39 @@ class Parameter(AffineExpression):
 
     def __repr__(self) -> str:
         return f"<parameter {self.name!r} {self.shape[0]}x{self.shape[1]}>"
+
+
+@functools.lru_cache(maxsize=None)
+def _entry_map(kind: str, shape: tuple[int, int]) -> tuple[int, sp.csr_matrix]:
+    """(dim, E) of a variable of ``kind`` (real, symmetric or hermitian) and ``shape``: E (size, dim)
+    gives the row-major entries from the real coordinates. Shared by every variable of that kind and
+    shape (a model has many 8 x 8 Hermitian blocks), so its arrays are read-only."""
+    n = shape[0]
+    if kind == "real":
+        dim = shape[0] * shape[1]
+        E = sp.identity(dim, format="csr", dtype=float)
+    elif kind == "symmetric":
+        iu = np.triu_indices(n)
+        dim = iu[0].size
+        rows = np.concatenate([iu[0] * n + iu[1], iu[1] * n + iu[0]])
+        cols = np.concatenate([np.arange(dim), np.arange(dim)])
+        keep = np.ones(rows.size, bool)
+        keep[dim:][iu[0] == iu[1]] = False  # diagonal entries once
+        E = sp.csr_matrix((np.ones(keep.sum()), (rows[keep], cols[keep])), shape=(n * n, dim))
+    else:
+        iu = np.triu_indices(n, 1)
+        m = iu[0].size
+        dim = n + 2 * m
+        diag = np.arange(n)
+        rows = np.concatenate([diag * n + diag, iu[0] * n + iu[1], iu[1] * n + iu[0],
+                               iu[0] * n + iu[1], iu[1] * n + iu[0]])
+        cols = np.concatenate([diag, n + np.arange(m), n + np.arange(m),
+                               n + m + np.arange(m), n + m + np.arange(m)])
+        vals = np.concatenate([np.ones(n), np.ones(m), np.ones(m), 1j * np.ones(m), -1j * np.ones(m)])
+        E = sp.csr_matrix((vals, (rows, cols)), shape=(n * n, dim))
+    for arr in (E.data, E.indices, E.indptr):
+        arr.flags.writeable = False
+    return dim, E
 
 
 def as_expression(value: Any) -> AffineExpression:
@@ -509,19 +550,21 @@ def bmat(blocks: Iterable[Iterable[Any]]) -> AffineExpression:
     M, N = sum(heights), sum(widths)
     r0 = np.concatenate([[0], np.cumsum(heights)])
     c0 = np.concatenate([[0], np.cumsum(widths)])
-    total: AffineExpression | None = None
+    # Each block's entries move to distinct rows of vec(result): its terms are scattered there,
+    # one sparse matrix per key, with no placement maps and no additions.
+    pieces: dict[Key, list[tuple[np.ndarray, sp.csr_matrix]]] = {}
+    objects: dict[int, Any] = {}
     for i, row in enumerate(rows):
         for j, b in enumerate(row):
             if b is None:
                 continue
             e = as_expression(b)
             h, w = e.shape
-            rr, cc = np.meshgrid(np.arange(h) + r0[i], np.arange(w) + c0[j], indexing="ij")
-            L = sp.csr_matrix((np.ones(h * w), ((rr * N + cc).ravel(), np.arange(h * w))), shape=(M * N, h * w))
-            placed = e._map(L, (M, N))
-            total = placed if total is None else total + placed
-    assert total is not None
-    return total
+            target = ((np.arange(h)[:, None] + r0[i]) * N + (np.arange(w)[None, :] + c0[j])).ravel()
+            for key, t in e.terms.items():
+                pieces.setdefault(key, []).append((target, t))
+            objects.update(e._objects)
+    return AffineExpression((M, N), {k: _scatter_rows(p, M * N) for k, p in pieces.items()}, objects)
 
 
 def hstack(items: Iterable[Any]) -> AffineExpression:

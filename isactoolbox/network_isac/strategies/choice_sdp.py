@@ -248,7 +248,7 @@ class ChoiceSDP:
             interference = sum(inner(u * Hn[s, k], X) for j in range(K) if j != k
                                for s, u, X in self._beam_terms[j])
             interference = interference + sum(inner(self.sensing_unit * Hn[s, k], self._Rphys[s]) for s in tx)
-            m.add(self.gamma_inv * signal - interference >= 1.0, name=f"sinr[{k}]")
+            m.add(self.gamma_inv * signal >= interference + 1.0, name=f"sinr[{k}]")
         # -- per-BS power (units of P) --
         for s in tx:
             load = (self.sensing_unit / self.unit) * trace(self._Rphys[s]).real
