@@ -274,3 +274,19 @@ def test_bpms_rho_update_matches_a_fresh_build():
     fresh = get_backend("cvxopt").solve(fresh_prob.compiled)
     assert again.status is Status.OPTIMAL
     assert again.objective == pytest.approx(fresh.objective, rel=1e-9)
+
+
+@pytest.mark.parametrize("shape, density", [((40, 7), 0.5), ((300, 20), 0.3), ((2000, 600), 0.01), ((50, 9), 0.0)])
+def test_scipy_to_cvxopt_conversion_keeps_every_entry(shape, density):
+    """Both conversion routes (dense scan for small filled matrices, chunked triplets otherwise)
+    give the scipy matrix entry for entry, storing only its nonzeros."""
+    import cvxopt
+    import scipy.sparse as sp
+
+    from isactoolbox.backends.cvxopt_backend import _spmatrix
+
+    M = sp.random(*shape, density=density, format="csr", random_state=np.random.default_rng(7))
+    got = _spmatrix(M)
+    assert got.size == shape and got.typecode == "d"
+    np.testing.assert_array_equal(np.array(cvxopt.matrix(got)), M.toarray())
+    assert len(got.V) == M.nnz

@@ -17,7 +17,6 @@ CVXOPT has no time limit: ``time_limit`` is ignored. LP and SDP only (conelp has
 from __future__ import annotations
 
 import contextlib
-import importlib.metadata as md
 import io
 import sys
 import time
@@ -27,7 +26,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from isactoolbox.backends.conic_form import orthant_rows, real_lmis
-from isactoolbox.core.backend import Availability, Backend, Solution
+from isactoolbox.core.backend import Availability, Backend, Solution, distribution_version
 from isactoolbox.core.options import Option
 from isactoolbox.status import Status
 
@@ -75,17 +74,28 @@ def _independent_rows(A: sp.csr_matrix, b: np.ndarray) -> tuple[np.ndarray, int 
     return kept, (int(dropped[worst]) if resid[worst] > 1e-9 * scale[worst] else None)
 
 
+#: The dense route of :func:`_spmatrix`: at least 1/_DENSE_ROUTE_FILL of the entries filled and at most
+#: _DENSE_ROUTE_SIZE entries in all (the network-ISAC G, 2121 x 518 at 1.2% fill, took 17 ms that way).
+_DENSE_ROUTE_FILL = 8
+_DENSE_ROUTE_SIZE = 1 << 20
+
+
 def _spmatrix(M: sp.spmatrix) -> Any:
     """scipy.sparse (m, n) -> cvxopt.spmatrix 'd', through the buffer protocol (no Python lists).
 
     CVXOPT's triplet constructor costs superlinearly in the entries per column (33 ms for the
     143k-entry G of the BPMS WCRB SDP, ~485 per column), so the rows go in chunks of about 16
     entries per column and ``cvxopt.sparse`` stacks them, which is linear: 4 ms on the same G.
+    Small matrices with many entries per column go through a dense array instead.
     """
     import cvxopt
 
     M = sp.csr_matrix(M)
     m, n = M.shape
+    if M.nnz and m * n <= _DENSE_ROUTE_FILL * M.nnz and m * n <= _DENSE_ROUTE_SIZE:
+        # Fairly dense and small (the BPMS WCRB G: 1233 x 103, 29% filled): CVXOPT's own dense-to-sparse
+        # scan is linear and 3.5x faster than the chunked triplets (0.9 vs 3.2 ms); same matrix.
+        return cvxopt.sparse(cvxopt.matrix(M.toarray()))
     target = max(4096, 16 * n)
     cuts = np.searchsorted(M.indptr, np.arange(target, M.nnz, target), side="right") - 1
     cuts = np.unique(np.concatenate([[0], cuts, [m]]))
@@ -197,7 +207,7 @@ class CvxoptBackend(Backend):
                keep_log: bool) -> Solution:
         import cvxopt
 
-        version = md.version("cvxopt")
+        version = distribution_version("cvxopt")
         if handle["infeasible"] is not None:
             return Solution(Status.INFEASIBLE, None, None, self.name, self.solver, version,
                             raw_status="inconsistent equality rows", message=handle["infeasible"])

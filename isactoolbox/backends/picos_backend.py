@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
-from isactoolbox.core.backend import Availability, Backend, Solution
+from isactoolbox.core.backend import Availability, Backend, Solution, distribution_version
 from isactoolbox.core.options import Option
 from isactoolbox.status import Status
 
@@ -191,10 +191,4 @@ class PicosBackend(Backend):
         return Status.SOLVER_ERROR
 
     def _version(self) -> str:
-        import importlib.metadata as md
-
-        dist = {"glpk": "swiglpk"}.get(self.solver, self.solver)
-        try:
-            return md.version(dist)
-        except md.PackageNotFoundError:
-            return ""
+        return distribution_version({"glpk": "swiglpk"}.get(self.solver, self.solver))

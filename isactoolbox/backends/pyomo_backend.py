@@ -34,7 +34,6 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-import importlib.metadata as md
 import time
 from pathlib import Path
 from typing import Any
@@ -44,7 +43,7 @@ import numpy as np
 from isactoolbox.backends.pyomo_certificate import DualCandidate, certify, farkas
 from isactoolbox.backends.pyomo_highs import HIGHS_STATUS, highs_version, solve_highs
 from isactoolbox.backends.pyomo_linear import build_linear, start_point, trivial_violation
-from isactoolbox.core.backend import Availability, Backend, Solution
+from isactoolbox.core.backend import Availability, Backend, Solution, distribution_version
 from isactoolbox.core.options import Option
 from isactoolbox.errors import UnsupportedProblemError
 from isactoolbox.status import Status
@@ -171,10 +170,8 @@ class PyomoBackend(Backend):
 
     def _version(self) -> str:
         if self.solver == "ipopt":
-            try:
-                return f"cyipopt {md.version('cyipopt')}"
-            except md.PackageNotFoundError:
-                return ""
+            version = distribution_version("cyipopt")
+            return f"cyipopt {version}" if version else ""
         return f"highspy {highs_version()}"
 
     @staticmethod

@@ -50,12 +50,9 @@ class HighsOutcome:
 
 
 def highs_version() -> str:
-    import importlib.metadata as md
+    from isactoolbox.core.backend import distribution_version
 
-    try:
-        return md.version("highspy")
-    except md.PackageNotFoundError:
-        return ""
+    return distribution_version("highspy")
 
 
 def _iterations(extra: Any) -> int | None:

@@ -11,6 +11,8 @@ from __future__ import annotations
 import abc
 import dataclasses
 import enum
+import functools
+import importlib.metadata
 import importlib.util
 import time
 from typing import Any, ClassVar, Mapping
@@ -227,6 +229,19 @@ def list_backends() -> list[dict[str, Any]]:
                          "detail": detail, "classes": sorted(cls.supported[solver]),
                          "distribution": rec.distribution})
     return rows
+
+
+@functools.lru_cache(maxsize=None)
+def distribution_version(name: str) -> str:
+    """Installed version of distribution ``name`` ('' when it is not installed), looked up once per process.
+
+    ``importlib.metadata.version`` scans every path entry (2.2 ms a call here), which every solve
+    reporting its solver version would otherwise pay: 1.5% of a BPMS WCRB solve.
+    """
+    try:
+        return importlib.metadata.version(name)
+    except importlib.metadata.PackageNotFoundError:
+        return ""
 
 
 def status_from_map(status_map: Mapping[str, Status], raw: str) -> Status:

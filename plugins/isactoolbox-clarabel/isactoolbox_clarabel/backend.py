@@ -8,7 +8,6 @@ Clarabel has no integers: LP and SDP only.
 """
 from __future__ import annotations
 
-import importlib.metadata as md
 import time
 from typing import Any
 
@@ -16,7 +15,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from isactoolbox.backends.conic_form import orthant_rows, real_lmis
-from isactoolbox.core.backend import Availability, Backend, Solution
+from isactoolbox.core.backend import Availability, Backend, Solution, distribution_version
 from isactoolbox.core.options import Option
 from isactoolbox.status import Status
 
@@ -115,6 +114,6 @@ class ClarabelBackend(Backend):
         raw = str(sol.status).split(".")[-1]
         status = self.STATUS_MAP.get(raw, Status.SOLVER_ERROR)
         x = np.array(sol.x) if status.has_solution else None
-        return Solution(status, x, None, self.name, "clarabel", md.version("clarabel"),
+        return Solution(status, x, None, self.name, "clarabel", distribution_version("clarabel"),
                         solve_time=elapsed, iterations=int(sol.iterations), raw_status=raw,
                         certificate={"primal_objective": float(sol.obj_val), "dual_objective": float(sol.obj_val_dual)})
