@@ -8,7 +8,7 @@ from benchmarks.run import add_ratios
 
 def test_toolbox_rows_get_raw_ratios_and_speedups_against_optimal_cvxpy_routes_only():
     rows = {
-        "toolbox:cvxopt": {"total_s": 0.5, "status": "optimal"},
+        "toolbox:cvxopt": {"total_s": 0.5, "overhead_s": 0.02, "status": "optimal"},
         "toolbox-full:cvxopt": {"total_s": 2.0, "status": "optimal"},
         "raw:cvxopt": {"total_s": 0.4, "status": "optimal"},
         "raw-full:cvxopt": {"total_s": 1.6, "status": "optimal"},
@@ -21,6 +21,8 @@ def test_toolbox_rows_get_raw_ratios_and_speedups_against_optimal_cvxpy_routes_o
     tb, full = rows["toolbox:cvxopt"], rows["toolbox-full:cvxopt"]
     assert tb["x_raw_cvxopt"] == pytest.approx(1.25)       # against raw on its own (reduced) data
     assert full["x_raw_cvxopt"] == pytest.approx(1.25)     # against raw-full
+    assert tb["x_raw_cvxopt_by_overhead"] == pytest.approx(1.05)  # (0.4 + 0.02) / 0.4
+    assert "x_raw_cvxopt_by_overhead" not in full            # no overhead measured on that row
     assert tb["speedup_vs_cvxpy-native"] == pytest.approx(6.0)
     assert tb["speedup_vs_cvxpy-native-vec"] == pytest.approx(2.0)
     assert full["speedup_vs_cvxpy-native-vec"] == pytest.approx(0.5)
