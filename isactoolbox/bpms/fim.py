@@ -9,12 +9,16 @@ that the isotropic full-power covariance ``X = I / n_tx`` gives ``Ft`` a unit di
 (1/sigma^2) is inside ``C``; ``Ft`` is what a solver sees. Position CRBs map back through
 ``[F^{-1}]_tt = d_t^2 [Ft^{-1}]_tt``: :attr:`LinearFIM.crb_weights` holds ``d_t^2`` (m^2).
 
-The coefficients are computed once per scenario (cached) and in closed form over the subcarriers
-(:meth:`~isactoolbox.bpms.link.MultipathLink.frequency_gram`).
+A :class:`LinearFIM` holds ``C`` through a thin factor: ``C_ab`` is the Hermitian part of
+``F_a^H F_b`` with ``F_a`` (r x n_tx), r <= 5(K+1) (:meth:`~isactoolbox.bpms.link.MultipathLink.fim_factor`
+pushed through the Jacobian). Evaluations, range reduction and codebooks work on the factor; the
+full (n, n, n_tx, n_tx) ``coefficients`` are formed only when asked for. Both FIMs are cached per
+scenario.
 """
 from __future__ import annotations
 
 import dataclasses
+import functools
 import weakref
 from typing import Callable
 
@@ -28,11 +32,13 @@ from isactoolbox.bpms.scenario import BistaticMonostatic
 class LinearFIM:
     """A position-domain FIM as a linear map of the (scaled) transmit covariance.
 
-    Shapes: ``coefficients`` (n, n, n_tx, n_tx) complex; ``scale`` (n,) in 1/(parameter unit);
+    Shapes: ``factor`` (n, r, n_tx) complex, dimensionless, ``Ft_ab(X) = Re tr(F_a^H F_b X)`` with
+    ``F_a = factor[a]``; :attr:`coefficients` (n, n, n_tx, n_tx), formed from it on first use;
+    ``scale`` (n,) the diagonal d of ``D`` (module docstring), in each parameter's unit;
     ``target`` the indices whose CRB is traced. ``power_unit`` v0 (W).
     """
 
-    coefficients: np.ndarray
+    factor: np.ndarray
     scale: np.ndarray
     power_unit: float
     names: tuple[str, ...]
@@ -41,11 +47,23 @@ class LinearFIM:
 
     @property
     def size(self) -> int:
-        return int(self.coefficients.shape[0])
+        return int(self.factor.shape[0])
 
     @property
     def n_tx(self) -> int:
-        return int(self.coefficients.shape[2])
+        return int(self.factor.shape[2])
+
+    @functools.cached_property
+    def coefficients(self) -> np.ndarray:
+        """C (n, n, n_tx, n_tx), dimensionless: ``Ft_ab(X) = tr(C_ab X)``, C_ab Hermitian and C_ab = C_ba exactly."""
+        n, r, nt = self.factor.shape
+        flat = self.factor.transpose(1, 0, 2).reshape(r, n * nt)
+        G = flat.conj().T @ flat  # block (a, b) is F_a^H F_b
+        # G is Hermitian only up to rounding; G + G^H is exactly, so its block (b, a) is the exact
+        # conjugate transpose of block (a, b) and the block-symmetric mean below is exactly Hermitian.
+        G += G.T.conj()  # conj of the transposed view: G.conj().T here takes 6x longer
+        B = np.ascontiguousarray(G.reshape(n, nt, n, nt).transpose(0, 2, 1, 3))
+        return 0.25 * (B + B.transpose(1, 0, 2, 3))
 
     @property
     def crb_weights(self) -> np.ndarray:
@@ -54,8 +72,13 @@ class LinearFIM:
 
     # -- evaluation --
     def scaled(self, X: np.ndarray) -> np.ndarray:
-        """Ft(X) (n, n), dimensionless, for X = V / v0 (Hermitian n_tx x n_tx)."""
-        return np.einsum("abxy,yx->ab", self.coefficients, np.asarray(X)).real
+        """Ft(X) (n, n), dimensionless, for X = V / v0 (Hermitian n_tx x n_tx; only its Hermitian part counts)."""
+        X = np.asarray(X)
+        X = 0.5 * (X + X.conj().T)
+        n = self.size
+        FX = self.factor @ X
+        Ft = (self.factor.reshape(n, -1).conj() @ FX.reshape(n, -1).T).real  # sum_kx conj(F_a) (F_b X)
+        return 0.5 * (Ft + Ft.T)  # symmetric only up to rounding otherwise
 
     def physical(self, V: np.ndarray) -> np.ndarray:
         """F(V) in physical units (1 / (unit_a unit_b)) for V in W."""
@@ -63,18 +86,17 @@ class LinearFIM:
 
     def codebook(self, U: np.ndarray) -> np.ndarray:
         """B (q, n, n) with Ft(U diag(lam) U^H / v0) = sum_i (lam_i / v0) B_i; U is (n_tx, q)."""
-        return np.einsum("xi,abxy,yi->iab", U.conj(), self.coefficients, U).real
+        FU = self.factor @ np.asarray(U)  # (n, r, q)
+        B = np.einsum("aki,bki->iab", FU.conj(), FU).real  # u_i^H C_ab u_i = Re (F_a u_i)^H (F_b u_i)
+        return 0.5 * (B + B.transpose(0, 2, 1))
 
     def restricted(self, Q: np.ndarray) -> "LinearFIM":
-        """The same FIM as a map of Y with X = Q Y Q^H: coefficients Q^H C_ab Q, Q (n_tx, r).
+        """The same FIM as a map of Y with X = Q Y Q^H: factor F_a Q, coefficients Q^H C_ab Q, Q (n_tx, r).
 
         Exact, not an approximation, when the columns of ``Q`` span every ``range(C_ab)`` (see
         :func:`shared_range`): then ``tr(C_ab X) = tr(C_ab P X P)`` with ``P = Q Q^H``.
         """
-        Q = np.asarray(Q)
-        coeffs = Q.conj().T @ self.coefficients @ Q  # matmul broadcasts over (a, b)
-        coeffs = 0.5 * (coeffs + coeffs.conj().transpose(0, 1, 3, 2))
-        return dataclasses.replace(self, coefficients=coeffs)
+        return dataclasses.replace(self, factor=self.factor @ np.asarray(Q))
 
     def scaled_crb_block(self, Ft: np.ndarray) -> np.ndarray:
         """[Ft^{-1}]_tt, or an all-inf block when Ft is not positive definite."""
@@ -101,21 +123,18 @@ class LinearFIM:
 
 def build_linear_fim(model: PositionModel, power_unit: float) -> LinearFIM:
     """Equilibrated position-domain FIM of ``model``; ``power_unit`` v0 = P / M (W)."""
-    A = model.link.fim_coefficients(model.xi0)
+    L = model.link.fim_factor(model.xi0)  # (n_xi, r, n_tx)
     J = model.jacobian
-    # J^T A J entry-wise in (i, j): two tensordots keep it a handful of BLAS calls.
-    half = np.tensordot(J.T, A, axes=(1, 0))                     # (a, j, x, y)
-    Cp = np.tensordot(J.T, half, axes=(1, 1)).transpose(1, 0, 2, 3)  # (a, b, x, y)
-    n_tx = A.shape[2]
-    diag_ref = power_unit / n_tx * np.einsum("aaxx->a", Cp).real
+    # F_a = sum_i J_ia L_i, so F_a^H F_b = sum_ij J_ia J_jb A_ij (J is real): (7) and (9) on the factor
+    F = (J.T @ L.reshape(J.shape[0], -1)).reshape(J.shape[1], *L.shape[1:])
+    n_tx = L.shape[2]
+    diag_ref = power_unit / n_tx * np.sum(np.abs(F) ** 2, axis=(1, 2))  # tr C_aa = ||F_a||_F^2
     if np.any(diag_ref <= 0):
         bad = [model.names[i] for i in np.flatnonzero(diag_ref <= 0)]
         raise ValueError(f"no Fisher information on {', '.join(bad)} even under isotropic transmission")
     d = 1.0 / np.sqrt(diag_ref)
-    coeffs = Cp * (power_unit * np.outer(d, d))[:, :, None, None]
-    coeffs = 0.5 * (coeffs + coeffs.conj().transpose(0, 1, 3, 2))  # exact Hermitian despite rounding
-    return LinearFIM(coefficients=coeffs, scale=d, power_unit=float(power_unit), names=model.names,
-                     units=model.units, target=np.asarray(model.target))
+    return LinearFIM(factor=F * np.sqrt(power_unit) * d[:, None, None], scale=d, power_unit=float(power_unit),
+                     names=model.names, units=model.units, target=np.asarray(model.target))
 
 
 def shared_range(*fims: LinearFIM, rtol: float = 1e-6) -> np.ndarray:
@@ -127,17 +146,31 @@ def shared_range(*fims: LinearFIM, rtol: float = 1e-6) -> np.ndarray:
     of the transmit steering vectors and their angle derivatives at the K + 1 BS-side angles
     (2K + 2 columns, the CPA codebook's span), found here from the data so no model detail is assumed.
 
-    ``rtol``: directions whose singular value of ``[C_ab]_ab`` is below ``rtol`` times the largest are
-    dropped. They are found from the Gram matrix ``sum_ab C_ab C_ab^H`` (n_tx x n_tx: 1 ms where an SVD of
-    the n_tx x 9000 stack takes 30), which resolves singular values down to ~1e-8 of the largest; on
-    the shipped scenarios the kept ones are >= 0.1 and the dropped ~1e-15 of the largest.
+    ``Q`` holds the left singular vectors of the stack ``[C_ab]_ab`` (n_tx x n^2 n_tx over all
+    ``fims``), largest first, whose singular value is at least ``rtol`` times the largest. They come
+    from the stack's Gram, which resolves singular values down to ~1e-8 of the largest; on the
+    shipped scenarios the kept ones are >= 0.1 and the dropped ~1e-15 of the largest.
+
+    The stack (n_tx x 10^4) is never formed: every ``C_ab`` lies in the row space of the factors
+    (``C_aa = F_a^H F_a`` spans ``range(F_a^H)``), so with ``Q0`` a basis of that space, from the
+    factors' n_tx x n_tx Gram, the stack's Gram is ``Q0 (sum_ab Cr_ab Cr_ab^H) Q0^H`` with
+    ``Cr_ab = Q0^H C_ab Q0`` the small coefficients of ``restricted(Q0)``.
     """
     nt = fims[0].n_tx
-    stacked = np.concatenate([f.coefficients.transpose(2, 0, 1, 3).reshape(nt, -1) for f in fims], axis=1)
-    lam, V = np.linalg.eigh(stacked @ stacked.conj().T)  # ascending, lam = singular values^2
-    keep = lam > (rtol**2) * max(lam[-1], 0.0)
-    if not np.any(keep):  # no information at all: nothing to reduce to, keep the full space
+    rows = [f.factor.reshape(-1, nt) for f in fims]
+    lam, V = np.linalg.eigh(sum(R.conj().T @ R for R in rows))
+    # Everything above this Gram's own rounding: Q0 may hold extra directions, never miss one.
+    Q0 = V[:, lam > nt * np.finfo(float).eps * max(lam[-1], 0.0)]
+    if Q0.shape[1] == 0:  # no information at all: nothing to reduce to, keep the full space
         return np.eye(nt, dtype=complex)
+    r0 = Q0.shape[1]
+    stacked = np.concatenate([f.restricted(Q0).coefficients.transpose(2, 0, 1, 3).reshape(r0, -1) for f in fims],
+                             axis=1)
+    core = stacked @ stacked.conj().T
+    # The eigenvectors of the n_tx x n_tx Gram, not of the r0 x r0 core: the basis (phases included)
+    # the full stack gives, so the reduced programs are the same numerical problems as with it.
+    lam, V = np.linalg.eigh(Q0 @ core @ Q0.conj().T)  # ascending, lam = singular values^2
+    keep = lam > (rtol**2) * max(lam[-1], 0.0)
     return V[:, keep][:, ::-1]
 
 

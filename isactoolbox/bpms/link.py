@@ -12,6 +12,12 @@ Every derivative of ``H_m`` w.r.t. a channel parameter ``xi_i`` factors as ``f_i
     A_ij = (2N / sigma^2) S_ij G_i^H G_j,   S_ij = sum_m conj(f_i(m)) f_j(m),
 
 needs the subcarrier sum only through the small matrix ``S`` (one matrix product over m).
+
+:meth:`MultipathLink.fim_coefficients` evaluates this formula directly (the reference).
+:meth:`MultipathLink.fim_factor` gives the same ``A`` as a product of thin factors: each ``G_i`` is
+a sum of rank-one terms ``u_t w_t^H`` and each ``f_i`` one of only 2P distinct columns, so
+``A_ij = sum_{s in i, t in j} M_st w_s w_t^H`` with ``M`` a small (5P x 5P) PSD matrix, and any
+``M = K K^H`` gives ``A_ij = L_i^H L_j`` with ``L_i`` of only rank(M) <= 5P rows.
 """
 from __future__ import annotations
 
@@ -78,14 +84,17 @@ class MultipathLink:
         outer = g[:, None, None] * a_rx[:, :, None] * a_tx[:, None, :].conj()
         return np.einsum("mk,kxy->mxy", self.subcarrier_phases(tau), outer)
 
+    def _array_responses(self, xi: np.ndarray) -> tuple[np.ndarray, ...]:
+        """(a_tx, a_rx, da_tx, da_rx, gains): steering vectors (P, n) and their angle derivatives, gains (P,)."""
+        th_tx, th_rx, _, g = self.unpack(xi)
+        r = self.reference
+        return (steering(th_tx, self.n_tx, r), steering(th_rx, self.n_rx, r),
+                steering_derivative(th_tx, self.n_tx, r), steering_derivative(th_rx, self.n_rx, r), g)
+
     def derivative_factors(self, xi: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(G (n, n_rx, n_tx), path index (n,), delay order d (n,)) with dH_m/dxi_i = f_i(m) G_i."""
-        th_tx, th_rx, tau, g = self.unpack(xi)
+        a_tx, a_rx, da_tx, da_rx, g = self._array_responses(xi)
         lay = self.layout
-        a_tx = steering(th_tx, self.n_tx, self.reference)
-        a_rx = steering(th_rx, self.n_rx, self.reference)
-        da_tx = steering_derivative(th_tx, self.n_tx, self.reference)
-        da_rx = steering_derivative(th_rx, self.n_rx, self.reference)
         G = np.zeros((self.size, self.n_rx, self.n_tx), dtype=complex)
         path = np.full(self.size, -1)
         order = np.zeros(self.size, dtype=int)
@@ -101,6 +110,30 @@ class MultipathLink:
             for idx in (lay.tx_angle[k], lay.rx_angle[k], lay.delay[k], lay.gain_re[k], lay.gain_im[k]):
                 path[idx] = k
         return G, path, order
+
+    def derivative_terms(self, xi: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """The derivatives as sums of rank-one terms: ``dH_m/dxi_i = sum_{t: param_t = i} phi_{col_t}(m) u_t w_t^H``.
+
+        Returns ``(u (T, n_rx), w (T, n_tx), param (T,), col (T,))`` with ``phi`` the columns of
+        :meth:`frequency_basis`; T = 5P terms (per path: tx angle, rx angle, delay, Re and Im
+        gain; a shared monostatic angle owns two terms). Same derivatives as
+        :meth:`derivative_factors`, which builds them independently as full matrices.
+        """
+        a_tx, a_rx, da_tx, da_rx, g = self._array_responses(xi)
+        lay = self.layout
+        g = g[:, None]
+        u = np.concatenate([g * a_rx, g * da_rx, g * a_rx, a_rx, 1j * a_rx])
+        w = np.concatenate([da_tx, a_tx, a_tx, a_tx, a_tx])
+        param = np.concatenate([lay.tx_angle, lay.rx_angle, lay.delay, lay.gain_re, lay.gain_im])
+        k = np.arange(lay.n_paths)
+        col = np.concatenate([k, k, k + lay.n_paths, k, k])  # only the delay term has the omega factor
+        return u, w, param, col
+
+    def frequency_basis(self, delays: np.ndarray) -> np.ndarray:
+        """The 2P distinct subcarrier factors: ``exp(-j 2 pi m df tau_k)`` then ``(-j 2 pi m df) exp(...)``, (M, 2P)."""
+        omega = -2j * np.pi * self.subcarrier_spacing * np.arange(self.n_subcarriers)
+        phases = self.subcarrier_phases(delays)
+        return np.concatenate([phases, omega[:, None] * phases], axis=1)
 
     def frequency_gram(self, xi: np.ndarray) -> np.ndarray:
         """S_ij = sum_m conj(f_i(m)) f_j(m), shape (n, n); one (n x M)(M x n) product, no loop over m."""
@@ -123,6 +156,39 @@ class MultipathLink:
         # For Hermitian V, Re tr(A_ij V) = tr(((A_ij + A_ij^H)/2) V) and A_ij^H = A_ji.
         return 0.5 * (A + A.transpose(1, 0, 2, 3))
 
+    def fim_factor(self, xi: np.ndarray) -> np.ndarray:
+        """L (n, r, n_tx), r <= 5P, with ``A_ij = L_i^H L_j``; ``L_i = L[i]`` in 1 / (unit of xi_i * sqrt(W)).
+
+        :meth:`fim_coefficients` is the Hermitian part of ``A_ij``. With the rank-one terms of
+        :meth:`derivative_terms`, ``A_ij = sum_{s in i, t in j} M_st w_s w_t^H`` where
+        ``M_st = (2N/sigma^2) Sd[col_s, col_t] u_s^H u_t`` (Sd the Gram of :meth:`frequency_basis`), so
+        ``M = K K^H`` gives ``L_i = (sum_{s in i} w_s K[s, :])^H``. Exact up to rounding: no direction of
+        ``M`` above the eigensolver's own rounding level is dropped.
+        """
+        u, w, param, col = self.derivative_terms(xi)
+        basis = self.frequency_basis(self.unpack(xi)[2])
+        Sd = basis.conj().T @ basis
+        M = (2.0 * self.n_pilots / self.noise_variance) * Sd[np.ix_(col, col)] * (u.conj() @ u.T)
+        K = _psd_factor(M)  # (T, r)
+        T, r = K.shape
+        weights = np.zeros((self.size, r, T), dtype=complex)
+        weights[param, :, np.arange(T)] = K  # a term adds to its own parameter's row only
+        return (weights.reshape(-1, T) @ w).conj().reshape(self.size, r, self.n_tx)
+
     def fim(self, xi: np.ndarray, V: np.ndarray) -> np.ndarray:
         """Channel-domain FIM (6) for a transmit covariance V = W W^H (n_tx x n_tx, W per subcarrier)."""
         return np.einsum("ijxy,yx->ij", self.fim_coefficients(xi), V).real
+
+
+def _psd_factor(M: np.ndarray) -> np.ndarray:
+    """K (T, r) with ``M = K K^H`` up to rounding, for a Hermitian PSD (T, T) ``M``, singular or not.
+
+    The entries of ``M`` span some 30 decades (delay terms carry ``(2 pi m df)^2``), so the eigen-
+    decomposition is taken of the unit-diagonal ``D^-1 M D^-1``; eigenvalues below its rounding
+    level (``T eps`` times the largest; e.g. the collinear Re/Im gain terms) carry only rounding.
+    """
+    s = np.sqrt(np.clip(M.diagonal().real, 0.0, None))
+    inv = np.divide(1.0, s, out=np.zeros_like(s), where=s > 0)  # a term with no energy stays a zero row
+    lam, E = np.linalg.eigh(M * np.outer(inv, inv))
+    keep = lam > M.shape[0] * np.finfo(float).eps * max(lam[-1], 0.0)
+    return s[:, None] * E[:, keep] * np.sqrt(lam[keep])
