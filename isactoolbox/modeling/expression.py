@@ -42,8 +42,9 @@ def _csr(m: Any) -> sp.csr_matrix:
 _DENSE_MAP_LIMIT = 1 << 16
 
 
-def _kron(A: np.ndarray | int, B: np.ndarray | int) -> sp.csr_matrix:
-    """kron(A, B) as CSR; an int stands for the identity of that size."""
+def _kron(A: np.ndarray | int, B: np.ndarray | int) -> sp.csr_matrix | np.ndarray:
+    """kron(A, B), an int standing for the identity of that size: a dense array up to
+    ``_DENSE_MAP_LIMIT`` entries (``_map`` applies it as a dense product), CSR above."""
     def size(M: np.ndarray | int) -> int:
         return M * M if isinstance(M, int) else M.size
 
@@ -54,8 +55,14 @@ def _kron(A: np.ndarray | int, B: np.ndarray | int) -> sp.csr_matrix:
         return sp.identity(M, format="csr") if isinstance(M, int) else _csr(M)
 
     if size(A) * size(B) <= _DENSE_MAP_LIMIT:
-        return sp.csr_matrix(np.kron(dense(A), dense(B)))
+        return np.kron(dense(A), dense(B))
     return sp.kron(sparse(A), sparse(B), format="csr")
+
+
+def _dense_left_product(L: np.ndarray, t: sp.spmatrix) -> sp.csr_matrix:
+    """``L @ t`` for a small dense ``L``: one sparse-times-dense product and one conversion, where
+    converting L to CSR first and multiplying two sparse matrices built three scipy objects."""
+    return sp.csr_matrix((_csr(t).T @ L.T).T)
 
 
 def _row(v: np.ndarray) -> sp.csr_matrix:
@@ -138,7 +145,10 @@ class AffineExpression:
         col = sp.csr_matrix((v[nz], np.zeros(nz.size, dtype=np.int64), np.cumsum(indptr)), shape=(v.size, 1))
         return AffineExpression(arr.shape, {(None, None): col}, {})
 
-    def _map(self, L: sp.spmatrix, shape: tuple[int, int]) -> "AffineExpression":
+    def _map(self, L: sp.spmatrix | np.ndarray, shape: tuple[int, int]) -> "AffineExpression":
+        if isinstance(L, np.ndarray):
+            return AffineExpression(shape, {k: _dense_left_product(L, t) for k, t in self.terms.items()},
+                                    self._objects)
         L = _csr(L)
         return AffineExpression(shape, {k: _csr(L @ t) for k, t in self.terms.items()}, self._objects)
 

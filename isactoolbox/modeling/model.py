@@ -84,21 +84,27 @@ class _Block:
     def __init__(self, rows: np.ndarray, xcol: np.ndarray, pcol: np.ndarray, vals: np.ndarray,
                  nrows: int, nx: int, npar: int) -> None:
         self.nrows, self.nx, self.npar = nrows, nx, npar
-        key = rows.astype(np.int64) * (nx + 1) + xcol
-        # Terms arrive as row-sorted runs (CSR order each); a stable sort merges runs in near-linear
-        # time where np.unique's quicksort took most of the compile (1.4 ms of 6 on the BPMS SDP).
-        order = np.argsort(key, kind="stable")
-        skey = key[order]
-        first = np.ones(skey.size, dtype=bool)
-        first[1:] = skey[1:] != skey[:-1]
-        pattern = skey[first]
-        entry = np.empty(key.size, dtype=np.int64)
-        entry[order] = np.cumsum(first) - 1
-        self.row = pattern // (nx + 1)
-        self.col = pattern % (nx + 1)
+        rows = rows.astype(np.int64, copy=False)
+        key = rows * (nx + 1) + xcol
+        if key.size < 2 or bool(np.all(key[1:] > key[:-1])):
+            # one term in CSR order (most LMIs, every bmat): already the pattern
+            pattern, entry = key, np.arange(key.size)
+            self.row, self.col = rows, xcol
+        else:
+            # Terms arrive as row-sorted runs (CSR order each); a stable sort merges runs in near-linear
+            # time where np.unique's quicksort took most of the compile (1.4 ms of 6 on the BPMS SDP).
+            order = np.argsort(key, kind="stable")
+            skey = key[order]
+            first = np.ones(skey.size, dtype=bool)
+            first[1:] = skey[1:] != skey[:-1]
+            pattern = skey[first]
+            entry = np.empty(key.size, dtype=np.int64)
+            entry[order] = np.cumsum(first) - 1
+            picked = order[first]
+            self.row, self.col = rows[picked], xcol[picked]
         self.key = pattern
         self.indptr = np.concatenate([[0], np.cumsum(np.bincount(self.row, minlength=nrows))])
-        self._entry, self._par, self._coef = entry, pcol.astype(np.int64), vals
+        self._entry, self._par, self._coef = entry, pcol.astype(np.int64, copy=False), vals
         self.parametric = bool(np.any(self._par < npar))
         self._cache: tuple[int, np.ndarray] | None = None
 
@@ -144,12 +150,13 @@ class _HermitianPattern:
             self.mirror = np.empty(block.size, dtype=np.int64)
             self.mirror[order] = np.arange(block.size)
             self.row, self.col = block.row, block.col
+            self.i, self.j = i, j
         else:
             union = np.union1d(block.key, mirrored)
             self.own = _lookup(block.key, union)
-            ui, uj = np.divmod(union // nx1, n)
-            self.mirror = _lookup(block.key, (uj * n + ui) * nx1 + union % nx1)
-            self.row, self.col = union // nx1, union % nx1
+            self.row, self.col = np.divmod(union, nx1)
+            self.i, self.j = np.divmod(self.row, n)
+            self.mirror = _lookup(block.key, (self.j * n + self.i) * nx1 + self.col)
         self.n = n
 
     def parts(self, v: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -354,7 +361,7 @@ class CompiledModel:
                     pcols.append(pc)
                     vals.append(data)
             r0 += size
-        cat = lambda xs, dt: np.concatenate(xs).astype(dt) if xs else np.zeros(0, dt)  # noqa: E731
+        cat = lambda xs, dt: np.concatenate(xs).astype(dt, copy=False) if xs else np.zeros(0, dt)  # noqa: E731
         v = cat(vals, complex)
         if real:
             scale = np.max(np.abs(v)) if v.size else 0.0
@@ -419,7 +426,7 @@ class CompiledModel:
             row, col = mirror.row[keep], mirror.col[keep]
             d = None
             if var is None:
-                v, d = _equilibrate_lmi(v, row, n)
+                v, d = _equilibrate_lmi(v, mirror.i[keep], mirror.j[keep], n)
             F, f = _split_constant(v, row, col, n * n, nx)
             lmis.append(LMIData(name, n, block.is_complex, F, f, var, d))
         A_eq, b_eq, eq_scale = _equilibrate_rows(self._eq, pfull, stamp)
@@ -542,11 +549,10 @@ def _drop_residue(v: np.ndarray, rtol: float = 1e-14) -> tuple[np.ndarray, np.nd
     return v[keep], keep
 
 
-def _equilibrate_lmi(v: np.ndarray, row: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray | None]:
+def _equilibrate_lmi(v: np.ndarray, i: np.ndarray, j: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray | None]:
     """Values of the congruence ``D M D`` (D diagonal > 0, same PSD set) bringing every diagonal entry's
     largest coefficient to 1; Fisher-information LMIs otherwise mix entries from 1e-6 to 1e3.
-    ``v`` are M's entries in rows ``row`` of row-major vec(M); returns (scaled values, d)."""
-    i, j = np.divmod(row, n)
+    ``v`` are coefficients of M's entries (i, j); returns (scaled values, d)."""
     diag = i == j
     mags = _row_max(np.abs(v[diag]), i[diag], n)
     if not np.any(mags > 0):
