@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 from isactoolbox.errors import ModelError
-from isactoolbox.modeling import Model, bmat, congruence, inner, trace
+from isactoolbox.modeling import AffineExpression, Model, Parameter, bmat, congruence, inner, trace
 
 
 def _random_hermitian(rng, n):
@@ -196,3 +196,46 @@ def test_lmi_with_asymmetric_structure_is_symmetrised_on_the_union_of_both_patte
     assert got[0, 1] == got[1, 0]
     # the equilibration makes each diagonal entry's largest coefficient 1: y0 + 2 -> 2, 3 y0 -> 3
     np.testing.assert_allclose(lmi.scale, 1.0 / np.sqrt([2.0, 3.0]))
+
+
+def test_two_sided_constraints_compile_to_lhs_minus_rhs_with_scalar_sides_broadcast():
+    """Each constraint keeps both sides; the compiled rows must equal lhs - rhs evaluated side by side
+    (numpy on each side's value), a 1 x 1 side repeated over the other's entries."""
+    rng = np.random.default_rng(11)
+    m = Model()
+    x = m.real("x", 3)
+    y = m.real("y", 3)
+    g = m.parameter("g", 1, 2.0)
+    S = m.symmetric("S", 2)
+    cons = [  # (constraint, p, q): its rows are p - q (<= 0 or == 0)
+        (x >= y + 1.0, y + 1.0, x),          # both sides with variables
+        (x[0] + 2.0 <= y, x[0] + 2.0, y),    # a scalar left side against a vector
+        (g * x == 3.0, g * x, 3.0),          # a parameter product against a scalar
+        (x.sum() >= g, g, x.sum()),
+    ]
+    for c, _, _ in cons:
+        m.add(c)
+    m.add(S << 2.0 * np.eye(2))            # 2I - S >> 0
+    m.minimize(x.sum())
+    compiled = m.compile()
+    xv, yv = rng.normal(size=3), rng.normal(size=3)
+    Sv = rng.normal(size=(2, 2)); Sv = Sv + Sv.T
+    x.coords, y.coords = xv, yv
+    S.coords = np.array([Sv[0, 0], Sv[0, 1], Sv[1, 1]])
+    d = compiled.data()
+    point = np.concatenate([xv, yv, S.coords])
+
+    def value(side):
+        if isinstance(side, Parameter):
+            return side.value.ravel()
+        return side.value().ravel() if isinstance(side, AffineExpression) else np.atleast_1d(float(side))
+
+    want = [value(p) - value(q) for _, p, q in cons]  # numpy broadcasts a scalar side
+    eq_rows = np.concatenate([w for (c, _, _), w in zip(cons, want) if c.sense == "=="])
+    le_rows = np.concatenate([w for (c, _, _), w in zip(cons, want) if c.sense == "<="])
+    np.testing.assert_allclose(d.A_eq @ point + d.b_eq, d.eq_scale * eq_rows, atol=1e-12)
+    np.testing.assert_allclose(d.G @ point + d.h, d.ineq_scale * le_rows, atol=1e-12)
+    lmi = d.lmis[-1]
+    D = np.diag(lmi.scale)
+    np.testing.assert_allclose((lmi.F @ point + lmi.f).reshape(2, 2), D @ (2 * np.eye(2) - Sv) @ D, atol=1e-12)
+    assert cons[1][0].shape == (3, 1) and cons[1][0].expr.shape == (3, 1)

@@ -43,7 +43,7 @@ class Constraint:
     @property
     def parts(self) -> list[tuple["AffineExpression", float]]:
         """``[(lhs, +1), (rhs, -1)]``, without a constant-zero right-hand side."""
-        if self.rhs is None or (self.rhs.is_constant and self.rhs.terms[(None, None)].nnz == 0):
+        if self.rhs is None or (self.rhs.is_constant and all(t.nnz == 0 for t in self.rhs.terms.values())):
             return [(self.lhs, 1.0)]
         return [(self.lhs, 1.0), (self.rhs, -1.0)]
 
