@@ -17,7 +17,7 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIOS = ROOT / "isactoolbox" / "data" / "scenarios"
-BACKENDS = ("picos:cvxopt", "clarabel")
+BACKENDS = ("picos:cvxopt", "cvxopt", "clarabel")
 
 
 def run(strategies: tuple[str, ...] = ("integrated", "step-by-step")) -> list[dict[str, Any]]:
