@@ -28,7 +28,11 @@ def test_listed_and_default_solver():
     assert get_backend("cvxopt").name == "cvxopt:conelp"
 
 
-def test_lp_matches_highs():
+@pytest.mark.parametrize("kkt_solver, dense_g", [("chol", True), ("chol2", False)])
+def test_lp_matches_highs(kkt_solver, dense_g):
+    """Both forms of G (dense for the dense KKT solvers, sparse for 'chol2') give HiGHS's optimum."""
+    import cvxopt
+
     rng = np.random.default_rng(3)
     A = rng.uniform(0.5, 2.0, size=(6, 4))
     b = rng.uniform(1.0, 3.0, size=6)
@@ -38,7 +42,10 @@ def test_lp_matches_highs():
     m.add(A @ x >= b)
     m.add(x[0] + x[1] == 1.5)
     m.minimize(c @ x)
-    sol = get_backend("cvxopt").solve(m.compile())
+    backend = get_backend("cvxopt", kkt_solver=kkt_solver)
+    compiled = m.compile()
+    assert isinstance(backend._import(compiled)["G"], cvxopt.matrix) is dense_g
+    sol = backend.solve(compiled)
     ref = scipy.optimize.linprog(c, A_ub=-A, b_ub=-b, A_eq=[[1, 1, 0, 0]], b_eq=[1.5], bounds=[(0, 5)] * 4,
                                  method="highs")
     assert sol.status is Status.OPTIMAL and ref.status == 0
