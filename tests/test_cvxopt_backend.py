@@ -285,8 +285,8 @@ def test_bpms_rho_update_matches_a_fresh_build():
 
 @pytest.mark.parametrize("shape, density", [((40, 7), 0.5), ((300, 20), 0.3), ((2000, 600), 0.01), ((50, 9), 0.0)])
 def test_scipy_to_cvxopt_conversion_keeps_every_entry(shape, density):
-    """Both conversion routes (dense scan for small filled matrices, chunked triplets otherwise)
-    give the scipy matrix entry for entry, storing only its nonzeros."""
+    """The chunked triplet conversion (sparse G for 'chol2', A always) gives the scipy matrix entry for
+    entry, storing only its nonzeros, from filled to empty matrices."""
     import cvxopt
     import scipy.sparse as sp
 

@@ -78,28 +78,17 @@ def _independent_rows(A: sp.csr_matrix, b: np.ndarray) -> tuple[np.ndarray, int 
 #: dense copy of that size anyway.
 _DENSE_G_SIZE = 1 << 25
 
-#: The dense route of :func:`_spmatrix`: at least 1/_DENSE_ROUTE_FILL of the entries filled and at most
-#: _DENSE_ROUTE_SIZE entries in all (the network-ISAC G, 2121 x 518 at 1.2% fill, took 17 ms that way).
-_DENSE_ROUTE_FILL = 8
-_DENSE_ROUTE_SIZE = 1 << 20
-
-
 def _spmatrix(M: sp.spmatrix) -> Any:
     """scipy.sparse (m, n) -> cvxopt.spmatrix 'd', through the buffer protocol (no Python lists).
 
     CVXOPT's triplet constructor costs superlinearly in the entries per column (33 ms for the
     143k-entry G of the BPMS WCRB SDP, ~485 per column), so the rows go in chunks of about 16
     entries per column and ``cvxopt.sparse`` stacks them, which is linear: 4 ms on the same G.
-    Small matrices with many entries per column go through a dense array instead.
     """
     import cvxopt
 
     M = sp.csr_matrix(M)
     m, n = M.shape
-    if M.nnz and m * n <= _DENSE_ROUTE_FILL * M.nnz and m * n <= _DENSE_ROUTE_SIZE:
-        # Fairly dense and small (e.g. the BPMS WCRB G, 1233 x 103 and 29% filled, when kept sparse):
-        # CVXOPT's own dense-to-sparse scan is linear, 3.5x faster than the chunked triplets there.
-        return cvxopt.sparse(cvxopt.matrix(M.toarray()))
     target = max(4096, 16 * n)
     cuts = np.searchsorted(M.indptr, np.arange(target, M.nnz, target), side="right") - 1
     cuts = np.unique(np.concatenate([[0], cuts, [m]]))
