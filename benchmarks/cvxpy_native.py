@@ -34,6 +34,8 @@ from benchmarks.canonical import CLARABEL_SETTINGS, CVXOPT_SETTINGS, TOOLBOX_SET
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIOS = ROOT / "isactoolbox" / "data" / "scenarios"
+#: The scenario file of each case.
+SCENARIO_FILES = {"network-isac": "network_isac_table2.json", "bpms-wcrb": "bpms_k3.json"}
 RECEIVER = 0
 RHO = 0.5  # WCRBProblem's default weight
 
@@ -54,7 +56,7 @@ def network_isac_data(scenario: Any = None) -> dict[str, Any]:
     from isactoolbox.network_isac.fim import transmitter_information
     from isactoolbox.network_isac.strategies.choice_sdp import interference_preconditioner
 
-    sc = scenario if scenario is not None else load_scenario(SCENARIOS / "network_isac_table2.json")
+    sc = scenario if scenario is not None else load_scenario(SCENARIOS / SCENARIO_FILES["network-isac"])
     S, K = sc.n_bs, sc.n_users
     r = RECEIVER
     d = sc.distances_to_users()
@@ -82,7 +84,7 @@ def bpms_data(scenario: Any = None) -> dict[str, Any]:
     from isactoolbox.bpms.formulation import crb_unit
     from isactoolbox.core.scenario import load_scenario
 
-    sc = scenario if scenario is not None else load_scenario(SCENARIOS / "bpms_k3.json")
+    sc = scenario if scenario is not None else load_scenario(SCENARIOS / SCENARIO_FILES["bpms-wcrb"])
     bp, ms = bp_fim(sc), ms_fim(sc)
     return {"scenario": sc, "bp": bp, "ms": ms, "unit": crb_unit(sc, bp, ms)}
 
@@ -215,7 +217,7 @@ def native_seconds(which: str, solver: str = "CLARABEL", same_settings: bool = T
 
     make_data, make_problem = PROBLEMS[which]
     # The scenario object is the user's input, loaded untimed as on the toolbox routes.
-    scenario = load_scenario(SCENARIOS / {"network-isac": "network_isac_table2.json", "bpms-wcrb": "bpms_k3.json"}[which])
+    scenario = load_scenario(SCENARIOS / SCENARIO_FILES[which])
     t0 = time.perf_counter()
     data = make_data(scenario)
     t1 = time.perf_counter()
@@ -260,7 +262,7 @@ def toolbox_seconds(which: str, backend_name: str) -> dict[str, Any]:
     from isactoolbox.core.scenario import load_scenario
 
     be = get_backend(backend_name, **TOOLBOX_SETTINGS[backend_name])
-    sc = load_scenario(SCENARIOS / {"network-isac": "network_isac_table2.json", "bpms-wcrb": "bpms_k3.json"}[which])
+    sc = load_scenario(SCENARIOS / SCENARIO_FILES[which])
     t0 = time.perf_counter()
     model = network_isac_sdp(sc) if which == "network-isac" else bpms_wcrb(sc=sc)
     build = time.perf_counter() - t0

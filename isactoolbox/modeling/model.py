@@ -157,7 +157,6 @@ class _HermitianPattern:
             self.row, self.col = np.divmod(union, nx1)
             self.i, self.j = np.divmod(self.row, n)
             self.mirror = _lookup(block.key, (self.j * n + self.i) * nx1 + self.col)
-        self.n = n
 
     def parts(self, v: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(M at the union entries, M^H at the same entries) from the block's values ``v``."""
