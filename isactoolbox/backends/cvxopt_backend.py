@@ -25,7 +25,7 @@ from typing import Any, TextIO
 import numpy as np
 import scipy.sparse as sp
 
-from isactoolbox.backends.conic_form import orthant_rows, real_lmis
+from isactoolbox.backends.conic_form import orthant_rows, real_lmis, stack_rows
 from isactoolbox.core.backend import Availability, Backend, Solution, distribution_version
 from isactoolbox.core.options import Option
 from isactoolbox.status import Status
@@ -167,10 +167,10 @@ class CvxoptBackend(Backend):
         A_lin, b_lin = orthant_rows(d, nx)
         lmis = real_lmis(d)
         # s = h - G x = vec(M); M is symmetric, so row- and column-major vec (CVXOPT's) agree.
-        G = sp.vstack([A_lin] + [-F for F, _, _ in lmis], format="csr")
+        G = self._cone_matrix([(A_lin, 1.0)] + [(F, -1.0) for F, _, _ in lmis], nx)
         h = np.concatenate([b_lin] + [f for _, f, _ in lmis])
         handle: dict[str, Any] = {
-            "c": cvxopt.matrix(d.c.astype(float)), "G": self._cone_matrix(G), "h": cvxopt.matrix(h.astype(float)),
+            "c": cvxopt.matrix(d.c.astype(float)), "G": G, "h": cvxopt.matrix(h.astype(float)),
             "dims": {"l": int(A_lin.shape[0]), "q": [], "s": [n for _, _, n in lmis]},
             "c0": d.c0, "infeasible": None,  # why the equalities are inconsistent, if they are
         }
@@ -196,20 +196,29 @@ class CvxoptBackend(Backend):
                 handle["b"] = cvxopt.matrix(-d.b_eq[rows].astype(float))
         return handle
 
-    def _cone_matrix(self, G: sp.csr_matrix) -> Any:
-        """G for conelp: dense for its dense KKT solvers (every one but 'chol2') up to _DENSE_G_SIZE entries.
+    def _cone_matrix(self, blocks: list[tuple[sp.csr_matrix, float]], n: int) -> Any:
+        """G for conelp: the row blocks ``sign * M`` stacked, each M a CSR matrix with ``n`` columns.
 
-        Those solvers copy G into a dense matrix at every iteration (``Gs[:, :] = G`` in kkt_chol) and
-        multiply by it in every residual, both slow from a sparse G. Dense, the same iterations ran
-        2.1x faster on the BPMS WCRB SDP (122 -> 58 ms), 1.9x on its full 16 x 16 program and 1.3-1.5x
-        on the network-ISAC SDPs, down to 0.6% filled (4686 x 1158, branch-and-bound root: 7.1 -> 5.5 s).
+        Dense for conelp's dense KKT solvers (every one but 'chol2') up to _DENSE_G_SIZE entries: they
+        copy G into a dense matrix at every iteration (``Gs[:, :] = G`` in kkt_chol) and multiply by
+        it in every residual, both slow from a sparse G. Dense, the same iterations ran 2.1x faster on
+        the BPMS WCRB SDP (122 -> 58 ms), 1.9x on its full 16 x 16 program and 1.3-1.5x on the
+        network-ISAC SDPs, down to 0.6% filled (4686 x 1158, branch-and-bound root: 7.1 -> 5.5 s).
+        The dense G is filled from the blocks' entries directly, with no stacked sparse G in between
+        (canonical data hold no duplicate entries, so assigning them equals summing them).
         """
         import cvxopt
 
-        m, n = G.shape
+        m = sum(M.shape[0] for M, _ in blocks)
         if self.params["kkt_solver"] == "chol2" or m * n > _DENSE_G_SIZE:
-            return _spmatrix(G)
-        return cvxopt.matrix(G.toarray(order="F"))
+            return _spmatrix(stack_rows([M if sign > 0 else -M for M, sign in blocks], n))
+        G = np.zeros((m, n), order="F")
+        r0 = 0
+        for M, sign in blocks:
+            rows = r0 + np.repeat(np.arange(M.shape[0]), np.diff(M.indptr))
+            G[rows, M.indices] = M.data if sign > 0 else -M.data
+            r0 += M.shape[0]
+        return cvxopt.matrix(G)
 
     def _solve(self, handle: dict[str, Any], model: Any, *, verbose: bool, time_limit: float | None,
                keep_log: bool) -> Solution:

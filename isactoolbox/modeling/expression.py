@@ -28,8 +28,12 @@ import numpy as np
 import scipy.sparse as sp
 
 from isactoolbox.errors import ModelError
+from isactoolbox.modeling.csr import csr_from_arrays, dense_to_csr
 
 _ids = itertools.count(1)
+#: Parameter versions are drawn from one counter: a compiled model's stamp (the tuple of its
+#: parameters' versions) then differs between instances of one compiled structure.
+_versions = itertools.count(1)
 Key = tuple[int | None, int | None]
 
 
@@ -55,6 +59,8 @@ def _kron(A: np.ndarray | int, B: np.ndarray | int) -> sp.csr_matrix | np.ndarra
         return sp.identity(M, format="csr") if isinstance(M, int) else _csr(M)
 
     if size(A) * size(B) <= _DENSE_MAP_LIMIT:
+        if isinstance(B, int) and B == 1:  # A @ (column vector): kron(A, [1]) = A, no copy needed
+            return dense(A)
         return np.kron(dense(A), dense(B))
     return sp.kron(sparse(A), sparse(B), format="csr")
 
@@ -62,30 +68,57 @@ def _kron(A: np.ndarray | int, B: np.ndarray | int) -> sp.csr_matrix | np.ndarra
 def _dense_left_product(L: np.ndarray, t: sp.spmatrix) -> sp.csr_matrix:
     """``L @ t`` for a small dense ``L``: one sparse-times-dense product and one conversion, where
     converting L to CSR first and multiplying two sparse matrices built three scipy objects."""
-    return sp.csr_matrix((_csr(t).T @ L.T).T)
+    return dense_to_csr((_csr(t).T @ L.T).T)
 
 
 def _row(v: np.ndarray) -> sp.csr_matrix:
     """A dense vector as a one-row CSR matrix, built from its structure directly (no dense scan by scipy)."""
     nz = np.flatnonzero(v)
-    return sp.csr_matrix((v[nz], nz, np.array([0, nz.size])), shape=(1, v.size))
+    return csr_from_arrays(v[nz], nz, np.array([0, nz.size]), (1, v.size))
+
+
+def _sum_rows(t: sp.spmatrix, rows: np.ndarray | None = None) -> sp.csr_matrix:
+    """The sum of the given rows of ``t`` (all rows when None) as one CSR row.
+
+    What ``trace`` and ``sum`` need; a bincount over the picked entries, where the product with a
+    one-row selection matrix cost a sparse-times-sparse product (about 0.1 ms) per term.
+    """
+    t = _csr(t)
+    if rows is None:
+        cols, vals = t.indices, t.data
+    else:
+        starts, stops = t.indptr[rows], t.indptr[np.asarray(rows) + 1]
+        counts = stops - starts
+        pick = np.repeat(starts - np.cumsum(counts) + counts, counts) + np.arange(counts.sum())
+        cols, vals = t.indices[pick], t.data[pick]
+    n = t.shape[1]
+    if np.iscomplexobj(vals):
+        total = (np.bincount(cols, weights=vals.real, minlength=n)
+                 + 1j * np.bincount(cols, weights=vals.imag, minlength=n))
+    else:
+        total = np.bincount(cols, weights=vals, minlength=n)
+    return _row(total)
 
 
 def _rowwise_kron(a: sp.spmatrix, b: sp.spmatrix) -> sp.csr_matrix:
-    """Row-wise Kronecker (face-splitting) product: row i is kron(a[i], b[i])."""
-    a = sp.coo_matrix(a)
-    b = sp.csr_matrix(b)
-    nb = b.shape[1]
-    counts = np.diff(b.indptr)[a.row]
-    rep = np.repeat(np.arange(a.nnz), counts)
-    # positions inside each b row
-    starts = b.indptr[a.row]
-    offs = np.arange(rep.size) - np.repeat(np.cumsum(counts) - counts, counts)
-    bpos = np.repeat(starts, counts) + offs
-    rows = a.row[rep]
-    cols = a.col[rep] * nb + b.indices[bpos]
-    vals = a.data[rep] * b.data[bpos]
-    return sp.csr_matrix((vals, (rows, cols)), shape=(a.shape[0], a.shape[1] * nb))
+    """Row-wise Kronecker (face-splitting) product: row i is kron(a[i], b[i]).
+
+    Built as CSR directly: row i holds every pair (entry of a[i], entry of b[i]) at column
+    ``col_a * nb + col_b``, in sorted order when both rows are.
+    """
+    a, b = _csr(a), _csr(b)
+    m, nb = a.shape[0], b.shape[1]
+    ca, cb = np.diff(a.indptr), np.diff(b.indptr)
+    counts = ca * cb
+    indptr = np.zeros(m + 1, dtype=np.int64)
+    np.cumsum(counts, out=indptr[1:])
+    # the p-th pair of row i: a entry a.indptr[i] + p // cb[i], b entry b.indptr[i] + p % cb[i]
+    row = np.repeat(np.arange(m), counts)
+    p = np.arange(indptr[-1]) - indptr[row]
+    ea = a.indptr[row] + p // cb[row]
+    eb = b.indptr[row] + p % cb[row]
+    cols = a.indices[ea].astype(np.int64) * nb + b.indices[eb]
+    return csr_from_arrays(a.data[ea] * b.data[eb], cols, indptr, (m, a.shape[1] * nb))
 
 
 def _scatter_rows(pieces: list[tuple[np.ndarray, sp.spmatrix]], nrows: int) -> sp.csr_matrix:
@@ -107,7 +140,61 @@ def _scatter_rows(pieces: list[tuple[np.ndarray, sp.spmatrix]], nrows: int) -> s
         dest = indptr[target[old_row]] + (np.arange(t.nnz) - t.indptr[old_row])
         indices[dest] = t.indices
         data[dest] = t.data
-    return sp.csr_matrix((data, indices, indptr), shape=(nrows, mats[0][1].shape[1]))
+    return csr_from_arrays(data, indices, indptr, (nrows, mats[0][1].shape[1]))
+
+
+def _part(t: sp.spmatrix, part: Any) -> sp.csr_matrix:
+    """``part(t)`` (np.real or np.imag) on t's pattern, its explicit zeros kept; the index arrays are
+    shared, never copied (terms are not modified in place)."""
+    t = _csr(t)
+    return csr_from_arrays(np.ascontiguousarray(part(t.data)), t.indices, t.indptr, t.shape)
+
+
+def _take_rows(t: sp.spmatrix, rows: np.ndarray) -> sp.csr_matrix:
+    """``t[rows]`` (rows may repeat) from the row pointers, without scipy's fancy indexing."""
+    t = _csr(t)
+    starts = t.indptr[rows].astype(np.int64)
+    counts = t.indptr[rows + 1] - starts
+    indptr = np.zeros(rows.size + 1, dtype=np.int64)
+    np.cumsum(counts, out=indptr[1:])
+    pick = np.repeat(starts - indptr[:-1], counts) + np.arange(indptr[-1])
+    return csr_from_arrays(t.data[pick], t.indices[pick], indptr, (rows.size, t.shape[1]))
+
+
+def _parametric_product(P: "AffineExpression", X: "AffineExpression") -> "AffineExpression":
+    """``P @ X`` for a variable-free P (m, k) holding parameters and any X (k, n).
+
+    Entry (i, j) is ``sum_e P[i, e] X[e, j]``: over the expanded index (i, j, e), the row-wise
+    Kronecker product of X's row (e, j) and P's row (i, e) gives each product's coefficients on
+    (X coordinate, P coordinate) pairs (the ``(v, p)`` layout), and consecutive groups of k rows are
+    summed. A compiled model then takes new values of P (a Fisher-information map of a new scenario,
+    say) as a parameter update.
+    """
+    m, k = P.shape
+    n = X.shape[1]
+    if X.shape[0] != k:
+        raise ModelError(f"matmul shapes {P.shape} @ {X.shape} do not match")
+    i, j, e = (a.ravel() for a in np.meshgrid(np.arange(m), np.arange(n), np.arange(k), indexing="ij"))
+    p_rows, x_rows = i * k + e, e * n + j
+    total = m * n * k
+    group_sum = csr_from_arrays(np.ones(total), np.arange(total), np.arange(0, total + 1, k), (m * n, total))
+    terms: dict[Key, sp.spmatrix] = {}
+    for (_, pp), tp in P.terms.items():
+        picked_p = _take_rows(tp, p_rows)
+        for (vx, px), tx in X.terms.items():
+            if pp is not None and px is not None:
+                raise ModelError("product of two parameters is not affine in the parameters; "
+                                 "fold them into one parameter")
+            key = (vx, pp if pp is not None else px)
+            K = _rowwise_kron(_take_rows(tx, x_rows), picked_p)
+            if pp is not None:
+                # every product in a group has its own P coordinate (i, e): no two share a column,
+                # so each group's sum is the concatenation of its k rows
+                t = csr_from_arrays(K.data, K.indices, K.indptr[::k], (m * n, K.shape[1]))
+            else:
+                t = _csr(group_sum @ K)
+            terms[key] = _csr(terms[key] + t) if key in terms else t
+    return AffineExpression((m, n), terms, {**P._objects, **X._objects})
 
 
 def _is_real(m: sp.spmatrix) -> bool:
@@ -142,7 +229,7 @@ class AffineExpression:
         nz = np.flatnonzero(v)
         indptr = np.zeros(v.size + 1, dtype=np.int64)
         indptr[nz + 1] = 1
-        col = sp.csr_matrix((v[nz], np.zeros(nz.size, dtype=np.int64), np.cumsum(indptr)), shape=(v.size, 1))
+        col = csr_from_arrays(v[nz], np.zeros(nz.size, dtype=np.int64), np.cumsum(indptr), (v.size, 1))
         return AffineExpression(arr.shape, {(None, None): col}, {})
 
     def _map(self, L: sp.spmatrix | np.ndarray, shape: tuple[int, int]) -> "AffineExpression":
@@ -151,6 +238,11 @@ class AffineExpression:
                                     self._objects)
         L = _csr(L)
         return AffineExpression(shape, {k: _csr(L @ t) for k, t in self.terms.items()}, self._objects)
+
+    def _constant_value(self) -> np.ndarray:
+        """The value of a constant expression (no variables, no parameters) as an array of its shape."""
+        t = self.terms.get((None, None))
+        return np.zeros(self.shape) if t is None else t.toarray().reshape(self.shape)
 
     @property
     def is_constant(self) -> bool:
@@ -252,10 +344,14 @@ class AffineExpression:
 
     # -- matrix structure --
     def __matmul__(self, other: Any) -> "AffineExpression":
+        if isinstance(other, AffineExpression) and not other.is_constant:
+            if self.has_variables:
+                raise ModelError("expression @ expression: one side must be free of variables")
+            if self.is_constant:  # a constant on the left: the ordinary linear map of the right side
+                return self._constant_value() @ other
+            return _parametric_product(self, other)
         if isinstance(other, AffineExpression):
-            if not other.is_constant:
-                raise ModelError("expression @ expression: the right operand must be a constant")
-            other = other.terms[(None, None)].toarray().reshape(other.shape)
+            other = other._constant_value()
         B = np.atleast_2d(np.asarray(other))
         m, n = self.shape
         if B.shape[0] != n:
@@ -285,14 +381,14 @@ class AffineExpression:
 
     @property
     def real(self) -> "AffineExpression":
-        return AffineExpression(self.shape, {k: _csr(t.real) for k, t in self.terms.items()}, self._objects)
+        return AffineExpression(self.shape, {k: _part(t, np.real) for k, t in self.terms.items()}, self._objects)
 
     @property
     def imag(self) -> "AffineExpression":
-        return AffineExpression(self.shape, {k: _csr(t.imag) for k, t in self.terms.items()}, self._objects)
+        return AffineExpression(self.shape, {k: _part(t, np.imag) for k, t in self.terms.items()}, self._objects)
 
     def sum(self) -> "AffineExpression":
-        return self._map(sp.csr_matrix(np.ones((1, self.size))), (1, 1))
+        return AffineExpression((1, 1), {k: _sum_rows(t) for k, t in self.terms.items()}, self._objects)
 
     def __getitem__(self, index: Any) -> "AffineExpression":
         """numpy indexing on the (m, n) entries; a 1-D selection becomes a column vector."""
@@ -402,6 +498,17 @@ class Variable(AffineExpression):
     def is_integer(self) -> bool:
         return self.kind in ("integer", "binary")
 
+    @property
+    def coordinates(self) -> AffineExpression:
+        """The variable's ``dim`` real coordinates as a (dim, 1) expression; its entries are
+        ``entry_map @ coordinates`` (a symmetric or Hermitian matrix: the diagonal, then the real
+        parts above it, then the imaginary parts above it, row-major). A linear map given on the
+        coordinates (``A @ X.coordinates``, A a real (m, dim) constant or parameter) is real with
+        one coefficient per coordinate; given on the entries it is complex, with a coefficient on
+        both entries (x, y) and (y, x) of every coordinate."""
+        return AffineExpression((self.dim, 1), {(self.id, None): sp.identity(self.dim, format="csr")},
+                                {self.id: self})
+
     def __repr__(self) -> str:
         return f"<{self.kind} variable {self.name!r} {self.shape[0]}x{self.shape[1]}>"
 
@@ -446,7 +553,7 @@ class Parameter(AffineExpression):
         if not np.all(np.isfinite(arr)):
             raise ModelError(f"parameter {self.name!r} must be finite")
         self._value = arr.astype(np.complex128 if self.complex else float)
-        self.version += 1
+        self.version = next(_versions)
 
     def coordinates(self) -> np.ndarray:
         flat = self._value.ravel()
@@ -501,12 +608,8 @@ def trace(x: Any) -> AffineExpression:
     m, n = x.shape
     if m != n:
         raise ModelError(f"trace of a non-square {x.shape} expression")
-    if n not in _TRACE_ROWS:
-        _TRACE_ROWS[n] = sp.csr_matrix((np.ones(n), np.arange(n) * (n + 1), np.array([0, n])), shape=(1, n * n))
-    return x._map(_TRACE_ROWS[n], (1, 1))
-
-
-_TRACE_ROWS: dict[int, sp.csr_matrix] = {}
+    diagonal = np.arange(n) * (n + 1)
+    return AffineExpression((1, 1), {k: _sum_rows(t, diagonal) for k, t in x.terms.items()}, x._objects)
 
 
 def congruence(A: Any, x: Any) -> AffineExpression:
@@ -547,10 +650,11 @@ def bmat(blocks: Iterable[Iterable[Any]]) -> AffineExpression:
     for i, row in enumerate(rows):
         if len(row) != len(widths):
             raise ModelError("bmat rows must have the same number of blocks")
+        row[:] = [None if b is None else as_expression(b) for b in row]
         for j, b in enumerate(row):
             if b is None:
                 continue
-            shape = as_expression(b).shape
+            shape = b.shape
             for store, k, val in ((heights, i, shape[0]), (widths, j, shape[1])):
                 if store[k] is not None and store[k] != val:
                     raise ModelError(f"bmat block ({i},{j}) has shape {shape}, inconsistent with its row/column")
@@ -568,7 +672,7 @@ def bmat(blocks: Iterable[Iterable[Any]]) -> AffineExpression:
         for j, b in enumerate(row):
             if b is None:
                 continue
-            e = as_expression(b)
+            e = b
             h, w = e.shape
             target = ((np.arange(h)[:, None] + r0[i]) * N + (np.arange(w)[None, :] + c0[j])).ravel()
             for key, t in e.terms.items():

@@ -17,6 +17,7 @@ Canonical form (all real except complex LMIs)::
 """
 from __future__ import annotations
 
+import copy
 import dataclasses
 import enum
 from typing import Any, Iterable
@@ -26,6 +27,7 @@ import scipy.sparse as sp
 
 from isactoolbox.errors import ModelError
 from isactoolbox.modeling.constraint import Constraint
+from isactoolbox.modeling.csr import csr_from_arrays
 from isactoolbox.modeling.expression import AffineExpression, Parameter, Variable, as_expression
 
 HERMITIAN_RTOL = 1e-9
@@ -106,7 +108,7 @@ class _Block:
         self.indptr = np.concatenate([[0], np.cumsum(np.bincount(self.row, minlength=nrows))])
         self._entry, self._par, self._coef = entry, pcol.astype(np.int64, copy=False), vals
         self.parametric = bool(np.any(self._par < npar))
-        self._cache: tuple[int, np.ndarray] | None = None
+        self._cache: tuple[tuple[int, ...], np.ndarray] | None = None
 
     @property
     def size(self) -> int:
@@ -116,10 +118,15 @@ class _Block:
     def is_complex(self) -> bool:
         return np.iscomplexobj(self._coef) and bool(np.any(self._coef.imag))
 
-    def values(self, pfull: np.ndarray, stamp: int) -> np.ndarray:
-        """Values on the pattern (complex for complex blocks), cached per parameter stamp."""
-        if self._cache is not None and (not self.parametric or self._cache[0] == stamp):
-            return self._cache[1]
+    def values(self, pfull: np.ndarray, stamp: tuple[int, ...]) -> np.ndarray:
+        """Values on the pattern (complex for complex blocks), cached per parameter stamp.
+
+        Instances of one compiled model share their blocks (:meth:`CompiledModel.instance`), so the
+        cache is read once: another instance replacing it in between costs a recomputation, never
+        another instance's values."""
+        cache = self._cache
+        if cache is not None and (not self.parametric or cache[0] == stamp):
+            return cache[1]
         w = self._coef * pfull[self._par]
         if np.iscomplexobj(w):
             out = (np.bincount(self._entry, weights=w.real, minlength=self.size)
@@ -141,28 +148,90 @@ class _HermitianPattern:
     def __init__(self, block: _Block, n: int) -> None:
         nx1 = block.nx + 1
         i, j = np.divmod(block.row, n)
-        mirrored = (j * n + i) * nx1 + block.col  # key of each entry's mirror position
-        order = np.argsort(mirrored, kind="stable")
-        if np.array_equal(mirrored[order], block.key):
+        self._last: tuple[np.ndarray, tuple[np.ndarray, np.ndarray]] | None = None
+        self.nrows, self.nx = block.nrows, block.nx
+        self._full_layout: _LMILayout | None = None
+        self._partial_layout: tuple[np.ndarray, _LMILayout] | None = None
+        mirror = self._symmetric_mirror(block, n)
+        if mirror is not None:
             # Symmetric structure (every Hermitian expression built here): the union is the pattern,
-            # and entry order[q] has its mirror at pattern entry q.
-            self.own = np.arange(block.size)
-            self.mirror = np.empty(block.size, dtype=np.int64)
-            self.mirror[order] = np.arange(block.size)
+            # and entry q has its mirror at pattern entry mirror[q].
+            self.own, self.mirror = None, mirror
             self.row, self.col = block.row, block.col
             self.i, self.j = i, j
         else:
+            mirrored = (j * n + i) * nx1 + block.col  # key of each entry's mirror position
             union = np.union1d(block.key, mirrored)
             self.own = _lookup(block.key, union)
             self.row, self.col = np.divmod(union, nx1)
             self.i, self.j = np.divmod(self.row, n)
             self.mirror = _lookup(block.key, (self.j * n + self.i) * nx1 + self.col)
 
+    @staticmethod
+    def _symmetric_mirror(block: _Block, n: int) -> np.ndarray | None:
+        """Pattern index of each entry's mirror when row ``i*n + j`` has the columns of row ``j*n + i``
+        (None otherwise), read off the CSR row pointers: both rows are column-sorted, so the k-th
+        entry of one mirrors the k-th of the other. No sort, where searching the mirrored keys took
+        one per LMI."""
+        rows = np.arange(n * n)
+        mirrored_row = (rows % n) * n + rows // n
+        counts = np.diff(block.indptr)
+        if not np.array_equal(counts, counts[mirrored_row]):
+            return None
+        start = block.indptr[:-1]
+        mirror = np.repeat(start[mirrored_row] - start, counts) + np.arange(block.size)
+        return mirror if np.array_equal(block.col[mirror], block.col) else None
+
+    def layout(self, keep: np.ndarray | None) -> "_LMILayout":
+        """Where the union entries kept by ``keep`` (None: all) go in (F, f). The all-kept layout is
+        built once and the last partial one is kept: the exact zeros of a Fisher-information map sit
+        at the same entries from one scenario to the next."""
+        if keep is None:
+            if self._full_layout is None:
+                self._full_layout = _LMILayout(self.row, self.col, self.i, self.j, self.nrows, self.nx)
+            return self._full_layout
+        last = self._partial_layout  # read once: instances of one compiled model share this pattern
+        if last is not None and np.array_equal(last[0], keep):
+            return last[1]
+        layout = _LMILayout(self.row[keep], self.col[keep], self.i[keep], self.j[keep], self.nrows, self.nx)
+        self._partial_layout = (keep, layout)
+        return layout
+
     def parts(self, v: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """(M at the union entries, M^H at the same entries) from the block's values ``v``."""
-        z = np.zeros(1, dtype=v.dtype)
-        ext = np.concatenate([v, z])  # index -1 reads the appended zero
-        return ext[self.own], np.conj(ext[self.mirror])
+        """(M at the union entries, M^H at the same entries) from the block's values ``v``; the last
+        pair is kept, since the compile-time Hermitian check and the first ``data()`` ask for the same."""
+        last = self._last  # read once: instances of one compiled model share this pattern
+        if last is not None and last[0] is v:
+            return last[1]
+        if self.own is None:
+            out = (v, np.conj(v[self.mirror]))
+        else:
+            ext = np.concatenate([v, np.zeros(1, dtype=v.dtype)])  # index -1 reads the appended zero
+            out = (ext[self.own], np.conj(ext[self.mirror]))
+        self._last = (v, out)
+        return out
+
+
+class _LMILayout:
+    """The structure of one LMI's (F, f) for a fixed set of entries (row, col) sorted by row then
+    column, column ``nx`` the constant: what ``data()`` would otherwise recompute at every update."""
+
+    def __init__(self, row: np.ndarray, col: np.ndarray, i: np.ndarray, j: np.ndarray, nrows: int,
+                 nx: int) -> None:
+        self.i, self.j = i, j
+        self.var = col < nx
+        self.indices = col[self.var]
+        self.indptr = np.zeros(nrows + 1, dtype=np.int64)
+        np.cumsum(np.bincount(row[self.var], minlength=nrows), out=self.indptr[1:])
+        self.const = ~self.var
+        self.const_rows = row[self.const]
+        self.shape = (nrows, nx)
+
+    def split(self, v: np.ndarray) -> tuple[sp.csr_matrix, np.ndarray]:
+        """(F (nrows, nx) CSR, f (nrows,)) holding the entries' values ``v``."""
+        f = np.zeros(self.shape[0], dtype=v.dtype)
+        f[self.const_rows] = v[self.const]
+        return csr_from_arrays(v[self.var], self.indices, self.indptr, self.shape), f
 
 
 def _lookup(sorted_keys: np.ndarray, keys: np.ndarray) -> np.ndarray:
@@ -317,7 +386,7 @@ class CompiledModel:
         self.lb, self.ub = lb, ub
         self.integer = np.array(integer, dtype=np.int64)
         self._data: CanonicalData | None = None
-        self._stamp = -1
+        self._stamp: tuple[int, ...] | None = None
         self._check_lmis_hermitian()
 
     # -- structure --
@@ -361,8 +430,8 @@ class CompiledModel:
                     vals.append(data)
             r0 += size
         cat = lambda xs, dt: np.concatenate(xs).astype(dt, copy=False) if xs else np.zeros(0, dt)  # noqa: E731
-        v = cat(vals, complex)
-        if real:
+        v = np.concatenate(vals) if vals else np.zeros(0)
+        if real and np.iscomplexobj(v):
             scale = np.max(np.abs(v)) if v.size else 0.0
             if v.size and np.max(np.abs(v.imag)) > 1e-9 * max(scale, 1e-300):
                 bad = ""
@@ -370,7 +439,7 @@ class CompiledModel:
                     bad = " (in " + ", ".join(names[:3]) + ("..." if len(names) > 3 else "") + ")"
                 raise ModelError(f"{what} expression is complex{bad}; take .real or use inner()")
             v = v.real
-        elif v.size and not np.any(v.imag):
+        elif np.iscomplexobj(v) and v.size and not np.any(v.imag):
             v = v.real
         return _Block(cat(rows, np.int64), cat(xcols, np.int64), cat(pcols, np.int64), v, r0, nx, npar)
 
@@ -401,8 +470,9 @@ class CompiledModel:
         parts.append(np.ones(1))
         return np.concatenate(parts)
 
-    def _current_stamp(self) -> int:
-        return hash(tuple(p.version for p in self.parameters))
+    def _current_stamp(self) -> tuple[int, ...]:
+        # Versions come from one process-wide counter, so stamps of different instances differ.
+        return tuple(p.version for p in self.parameters)
 
     def data(self) -> CanonicalData:
         """Numeric canonical data at the parameters' current values (cached until they change)."""
@@ -422,11 +492,11 @@ class CompiledModel:
             # ~1e-25 that cost Clarabel sparsity and accuracy (3e-4 relative objective error, against
             # 5.7e-5 with them removed). Exact symmetrisation, then dropping residue, removes them.
             v, keep = _drop_residue((M + MH) * 0.5)
-            row, col = mirror.row[keep], mirror.col[keep]
+            layout = mirror.layout(keep)
             d = None
             if var is None:
-                v, d = _equilibrate_lmi(v, mirror.i[keep], mirror.j[keep], n)
-            F, f = _split_constant(v, row, col, n * n, nx)
+                v, d = _equilibrate_lmi(v, layout.i, layout.j, n)
+            F, f = layout.split(v)
             lmis.append(LMIData(name, n, block.is_complex, F, f, var, d))
         A_eq, b_eq, eq_scale = _equilibrate_rows(self._eq, pfull, stamp)
         G, h, ineq_scale = _equilibrate_rows(self._ineq, pfull, stamp)
@@ -437,9 +507,35 @@ class CompiledModel:
         return self._data
 
     @property
-    def version(self) -> int:
+    def version(self) -> tuple[int, ...]:
         """Changes whenever a parameter value changes (backends use it to update in place)."""
         return self._current_stamp()
+
+    # -- instances --
+    def parameter(self, name: str) -> Parameter:
+        """This model's parameter called ``name`` (an instance's own copy, see :meth:`instance`)."""
+        for p in self.parameters:
+            if p.name == name:
+                return p
+        raise ModelError(f"model {self.name!r} has no parameter {name!r}; it has "
+                         f"{', '.join(p.name for p in self.parameters) or 'none'}")
+
+    def instance(self) -> "CompiledModel":
+        """An independent copy with the same structure and its own parameters (current values).
+
+        The compiled structure (blocks, patterns, bounds) is shared and never modified, so this
+        costs microseconds where compiling costs milliseconds: a problem class can compile once per
+        problem size and give every new data set (a new scenario of the same size) an instance whose
+        parameters it sets. Look the instance's parameters up with :meth:`parameter`; the
+        declaring model's Parameter objects stay with this model. The variables are shared: read
+        solutions with ``Solution.value``, since ``expr.value()`` reads the last solve of any instance.
+        """
+        twin = copy.copy(self)
+        twin.parameters = [copy.copy(p) for p in self.parameters]
+        for p in twin.parameters:
+            p.value = p.value  # a fresh version: the twin's stamp differs from this model's
+        twin._data, twin._stamp = None, None
+        return twin
 
     # -- solutions --
     def variable_value(self, var: Variable, x: np.ndarray) -> np.ndarray:
@@ -501,7 +597,7 @@ def _split_constant(v: np.ndarray, row: np.ndarray, col: np.ndarray, nrows: int,
     """(F, f) of entries ``v`` at (row, col) sorted by row then column, col ``nx`` the constant."""
     var = col < nx
     counts = np.bincount(row[var], minlength=nrows)
-    F = sp.csr_matrix((v[var], col[var], np.concatenate([[0], np.cumsum(counts)])), shape=(nrows, nx))
+    F = csr_from_arrays(v[var], col[var], np.concatenate([[0], np.cumsum(counts)]), (nrows, nx))
     f = np.zeros(nrows, dtype=v.dtype)
     f[row[~var]] = v[~var]
     return F, f
@@ -514,7 +610,8 @@ def _row_max(a: np.ndarray, row: np.ndarray, nrows: int) -> np.ndarray:
     return out
 
 
-def _equilibrate_rows(block: _Block, pfull: np.ndarray, stamp: int) -> tuple[sp.csr_matrix, np.ndarray, np.ndarray]:
+def _equilibrate_rows(block: _Block, pfull: np.ndarray,
+                      stamp: tuple[int, ...]) -> tuple[sp.csr_matrix, np.ndarray, np.ndarray]:
     """The rows ``A x + b`` of a linear block, each scaled to unit infinity norm (same feasible set).
 
     Physical models produce rows whose coefficients span many decades (an SINR row can mix 1e-6
@@ -531,11 +628,11 @@ def _equilibrate_rows(block: _Block, pfull: np.ndarray, stamp: int) -> tuple[sp.
     return A, b, scale
 
 
-def _drop_residue(v: np.ndarray, rtol: float = 1e-14) -> tuple[np.ndarray, np.ndarray]:
+def _drop_residue(v: np.ndarray, rtol: float = 1e-14) -> tuple[np.ndarray, np.ndarray | None]:
     """(values with real and imaginary parts below ``rtol * max|v|`` set to exact zeros, and the mask
-    of the entries still nonzero); the dropped entries are not stored."""
+    of the entries still nonzero, None when that is all of them); the dropped entries are not stored."""
     if v.size == 0:
-        return v, np.ones(0, dtype=bool)
+        return v, None
     tol = rtol * np.abs(v).max()
     if np.iscomplexobj(v):
         re, im = v.real.copy(), v.imag.copy()
@@ -545,7 +642,7 @@ def _drop_residue(v: np.ndarray, rtol: float = 1e-14) -> tuple[np.ndarray, np.nd
     else:
         v = np.where(np.abs(v) < tol, 0.0, v)
     keep = v != 0
-    return v[keep], keep
+    return (v, None) if keep.all() else (v[keep], keep)
 
 
 def _equilibrate_lmi(v: np.ndarray, i: np.ndarray, j: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray | None]:

@@ -1,0 +1,133 @@
+"""Parameter matrices times variables, coordinates, compiled-model instances, and the CSR helpers
+they are built from: each checked against numpy evaluation or scipy's own constructors."""
+import numpy as np
+import pytest
+import scipy.sparse as sp
+
+from isactoolbox.core.backend import get_backend
+from isactoolbox.errors import ModelError
+from isactoolbox.modeling import Model, bmat, trace
+from isactoolbox.modeling.csr import csr_from_arrays, csr_from_triplets, dense_to_csr
+from isactoolbox.modeling.expression import _rowwise_kron, _sum_rows, _take_rows
+
+
+def _hermitian(rng, n):
+    B = rng.normal(size=(n, n)) + 1j * rng.normal(size=(n, n))
+    return B + B.conj().T
+
+
+def test_coordinates_map_to_the_entries_through_the_entry_map():
+    rng = np.random.default_rng(3)
+    m = Model()
+    for X in (m.hermitian("H", 3), m.symmetric("S", 3), m.real("r", (2, 2))):
+        X.coords = rng.normal(size=X.dim)
+        assert X.coordinates.shape == (X.dim, 1)
+        assert np.allclose(X.coordinates.value().ravel(), X.coords)
+        assert np.allclose((X.entry_map @ X.coords).reshape(X.shape), X.value())
+
+
+def test_parameter_matrix_times_variables_matches_numpy_before_and_after_an_update():
+    rng = np.random.default_rng(4)
+    m = Model()
+    H = m.hermitian("H", 3)
+    x = m.real("x", (4, 2))
+    P = m.parameter("P", (5, H.dim), rng.normal(size=(5, H.dim)))
+    Q = m.parameter("Q", (3, 4), rng.normal(size=(3, 4)) + 1j * rng.normal(size=(3, 4)), complex=True)
+    H.coords, x.coords = rng.normal(size=H.dim), rng.normal(size=8)
+    xv = x.coords.reshape(4, 2)
+    cases = {
+        "P @ H.coordinates": (lambda: P @ H.coordinates, lambda: P.value @ H.coords[:, None]),
+        "Q @ (x + 1)": (lambda: Q @ (x + 1.0), lambda: Q.value @ (xv + 1.0)),
+        "Q @ x, real part": (lambda: (Q @ x).real, lambda: (Q.value @ xv).real),
+    }
+    for name, (expr, want) in cases.items():
+        e = expr()
+        assert np.allclose(e.value(), want()), name
+        P.value = rng.normal(size=P.shape)
+        Q.value = rng.normal(size=Q.shape) + 1j * rng.normal(size=Q.shape)
+        assert np.allclose(e.value(), want()), name + " after the update"
+
+
+def test_parameter_times_variables_compiles_and_updates_like_a_rebuilt_constant_model():
+    """The canonical data of ``mat(P @ X.coordinates) >> 0`` after an update equal those of a model
+    built with P's new value as a constant map (an independent construction)."""
+    rng = np.random.default_rng(5)
+    n = 3
+
+    def model(P_value, parametric):
+        m = Model()
+        X = m.hermitian("X", 2, psd=True)
+        if parametric:
+            P = m.parameter("P", (n * n, X.dim), np.zeros((n * n, X.dim)))
+            F = (P @ X.coordinates).reshape((n, n))
+        else:
+            P, F = None, ((P_value @ np.linalg.pinv(X.entry_map.toarray())) @ X.reshape((4, 1))).real.reshape((n, n))
+        m.add(bmat([[F, np.ones((n, 1))], [np.ones((1, n)), 1.0]]) >> 0, name="schur")
+        m.minimize(trace(X).real)
+        return m.compile(), P
+
+    B = rng.normal(size=(n * n, 4))
+    # rows (a, b) and (b, a) equal, so mat(P x) is symmetric for every x
+    P_value = (B.reshape(n, n, 4) + B.reshape(n, n, 4).transpose(1, 0, 2)).reshape(n * n, 4)
+    compiled, P = model(P_value, True)
+    compiled.data()
+    P.value = P_value
+    got, want = compiled.data(), model(P_value, False)[0].data()
+    for a, b in zip(got.lmis, want.lmis):
+        assert np.allclose(a.F.toarray(), b.F.toarray(), atol=1e-12) and np.allclose(a.f, b.f)
+    with pytest.raises(ModelError, match="free of variables"):
+        compiled.variables[0].coordinates @ compiled.variables[0].coordinates.T
+
+
+def test_instances_share_the_structure_but_not_the_parameter_values():
+    """Two instances of one compiled LP solve their own problems (closed form: min c x, x >= b)."""
+    m = Model("lp")
+    x = m.real("x", 2)
+    b = m.parameter("b", 2, value=1.0)
+    m.add(x >= b)
+    m.minimize(x.sum())
+    template = m.compile()
+    one, two = template.instance(), template.instance()
+    one.parameter("b").value = [1.0, 2.0]
+    two.parameter("b").value = [3.0, -1.0]
+    assert one.version != two.version != template.version
+    backend = get_backend("cvxopt")
+    # interleaved data reads: each instance's block values are its own (rows -x + b <= 0, equilibrated)
+    for inst, b_value in ((one, [1.0, 2.0]), (two, [3.0, -1.0]), (one, [1.0, 2.0])):
+        d = inst.data()
+        assert np.allclose(d.h / d.ineq_scale, b_value)
+    s1, s2 = backend.solve(one), backend.solve(two)
+    assert np.allclose(s1.value(one.variables[0]).ravel(), [1.0, 2.0], atol=1e-6)
+    assert np.allclose(s2.value(two.variables[0]).ravel(), [3.0, -1.0], atol=1e-6)
+    assert s1.objective == pytest.approx(3.0, abs=1e-6) and s2.objective == pytest.approx(2.0, abs=1e-6)
+    assert np.allclose(template.parameter("b").value.ravel(), [1.0, 1.0])  # the template is untouched
+    with pytest.raises(ModelError, match="no parameter 'c'"):
+        one.parameter("c")
+
+
+def test_csr_helpers_equal_scipy_constructions():
+    rng = np.random.default_rng(6)
+    D = rng.normal(size=(7, 5)) * (rng.random((7, 5)) < 0.5)
+    for dense in (D, rng.normal(size=(4, 3)), D.astype(complex) * 1j):
+        got = dense_to_csr(dense)
+        assert got.indices.dtype == np.int32 and np.array_equal(got.toarray(), dense)
+        assert got.nnz == np.count_nonzero(dense)
+    coo = sp.coo_matrix(D)
+    order = rng.permutation(coo.nnz)
+    got = csr_from_triplets(coo.row[order], coo.col[order], coo.data[order], D.shape)
+    assert got.has_sorted_indices and np.array_equal(got.toarray(), D)
+    ref = sp.csr_matrix(D)
+    assert np.array_equal(csr_from_arrays(ref.data, ref.indices.astype(np.int64), ref.indptr.astype(np.int64),
+                                          ref.shape).toarray(), D)
+
+
+def test_row_helpers_equal_dense_evaluation():
+    a = sp.random(6, 4, density=0.5, random_state=1, format="csr")
+    b = sp.random(6, 3, density=0.6, random_state=2, format="csr") * (1 + 2j)
+    K = _rowwise_kron(a, b).toarray()
+    for i in range(6):
+        assert np.allclose(K[i], np.kron(a.toarray()[i], b.toarray()[i]))
+    rows = np.array([4, 0, 4, 2])
+    assert np.array_equal(_take_rows(b, rows).toarray(), b.toarray()[rows])
+    assert np.allclose(_sum_rows(b, rows).toarray(), b.toarray()[rows].sum(axis=0))
+    assert np.allclose(_sum_rows(a).toarray(), a.toarray().sum(axis=0))
