@@ -11,9 +11,12 @@ from importlib import resources
 import numpy as np
 import pytest
 
-from isactoolbox.bpms.fim import build_linear_fim, shared_range
+from isactoolbox.bpms.arrays import steering, steering_derivative, steering_with_derivative
+from isactoolbox.bpms.fim import _coefficient_gram, build_linear_fim, shared_range
+from isactoolbox.bpms.formulation import crb_unit
 from isactoolbox.bpms.link import _psd_factor
 from isactoolbox.bpms.position_model import bistatic_model, monostatic_model
+from isactoolbox.bpms.scenario import BistaticMonostatic
 from isactoolbox.core.scenario import load_scenario
 
 SCENARIOS = resources.files("isactoolbox") / "data" / "scenarios"
@@ -162,3 +165,59 @@ def test_psd_factor_handles_singular_and_badly_scaled_matrices():
     assert K.shape == (7, 4)
     scale = np.sqrt(np.outer(np.diag(M).real, np.diag(M).real))
     np.testing.assert_array_less(np.abs(K @ K.conj().T - M), 1e-13 * scale + 1e-300)
+
+
+# --- the fast paths of the factor build, each against an independent computation ------------------
+@pytest.mark.parametrize("M", [1024, 64, 32, 13, 1])
+@pytest.mark.parametrize("which", list(MODELS))
+def test_frequency_basis_gram_equals_the_gram_of_the_basis(which, M):
+    # M = 32 and 13: the split m = nb a + b with nb != M / nb, and with nb = 1 (a prime)
+    sc = BistaticMonostatic.paper(3, n_subcarriers=M)
+    model = MODELS[which](sc)
+    link = model.link
+    tau = link.unpack(model.xi0)[2]
+    cases = [tau, np.array([tau[0], tau[1], tau[1], tau[3]])]  # the second with coincident delays
+    for delays in cases:
+        B = link.frequency_basis(delays)
+        ref = B.conj().T @ B
+        scale = np.sqrt(np.outer(np.diag(ref).real, np.diag(ref).real))
+        scale[scale == 0] = 1.0  # M = 1: the omega column is zero
+        err = np.abs(link.frequency_basis_gram(delays) - ref) / scale
+        assert np.max(err) < 1e-13
+
+
+def test_coefficient_gram_is_the_gram_of_the_coefficient_stack():
+    rng = np.random.default_rng(2)
+    G = rng.standard_normal((7, 5, 4)) + 1j * rng.standard_normal((7, 5, 4))
+    X = np.einsum("akx,bky->abxy", G.conj(), G)  # X_ab = G_a^H G_b
+    C = 0.5 * (X + X.conj().transpose(0, 1, 3, 2))
+    ref = np.einsum("abxy,abzy->xz", C, C.conj())  # sum_ab C_ab C_ab^H
+    W = _coefficient_gram(G)
+    np.testing.assert_allclose(0.25 * (W + W.conj().T), ref, rtol=0, atol=1e-13 * np.abs(ref).max())
+
+
+def test_isotropic_fim_and_crb_unit_match_the_direct_coefficients(sc, pair):
+    lin, C, d = pair["bp"]
+    Ft = np.einsum("abxx->ab", C).real / sc.n_tx  # tr(C_ab I) / n_tx
+    np.testing.assert_allclose(lin.isotropic_scaled(), Ft, rtol=0, atol=1e-13)
+    t = lin.target
+    crb = float(np.sum(d[t] ** 2 * np.diag(np.linalg.inv(Ft))[t]))
+    assert crb_unit(sc, lin, pair["ms"][0]) == pytest.approx(crb, rel=1e-10)
+    iso = np.eye(sc.n_tx) * (sc.power_per_subcarrier / sc.n_tx)
+    assert crb_unit(sc, lin, pair["ms"][0]) == pytest.approx(lin.crb(iso), rel=1e-12)  # the general path
+
+
+def test_steering_with_derivative_equals_the_separate_functions():
+    theta = np.array([-1.2, -0.3, 0.0, 0.7, 1.5])
+    for reference in ("centre", "first"):
+        a, da = steering_with_derivative(theta, 9, reference)
+        np.testing.assert_array_equal(a, steering(theta, 9, reference))
+        np.testing.assert_array_equal(da, steering_derivative(theta, 9, reference))
+
+
+def test_shared_model_structure_is_read_only(sc):
+    # layouts and labels are cached per size and shared by every model of that size
+    a, b = bistatic_model(sc), bistatic_model(sc)
+    assert a.link.layout is b.link.layout
+    for arr in (a.link.layout.delay, *a.link.layout.terms, a.xi0):
+        assert not arr.flags.writeable

@@ -57,13 +57,19 @@ class LinearFIM:
     def coefficients(self) -> np.ndarray:
         """C (n, n, n_tx, n_tx), dimensionless: ``Ft_ab(X) = tr(C_ab X)``, C_ab Hermitian and C_ab = C_ba exactly."""
         n, r, nt = self.factor.shape
-        flat = self.factor.transpose(1, 0, 2).reshape(r, n * nt)
-        G = flat.conj().T @ flat  # block (a, b) is F_a^H F_b
+        flat = self.factor.transpose(1, 0, 2).reshape(r, n * nt)  # a copy
+        flat *= 0.5  # exact: G below is F_a^H F_b / 4, the 1/4 of the mean taken at no cost
+        G = flat.conj().T @ flat  # block (a, b) is F_a^H F_b / 4
         # G is Hermitian only up to rounding; G + G^H is exactly, so its block (b, a) is the exact
-        # conjugate transpose of block (a, b) and the block-symmetric mean below is exactly Hermitian.
-        G += G.T.conj()  # conj of the transposed view: G.conj().T here takes 6x longer
-        B = np.ascontiguousarray(G.reshape(n, nt, n, nt).transpose(0, 2, 1, 3))
-        return 0.25 * (B + B.transpose(1, 0, 2, 3))
+        # conjugate transpose of block (a, b) and the block-symmetric sum below is exactly Hermitian.
+        # Two (n n_tx)^2 buffers in all (the second becomes C): fresh ones cost page faults, which on
+        # small VMs take longer than the arithmetic on them.
+        C = np.conjugate(G.T, out=np.empty_like(G))
+        G += C
+        G4 = G.reshape(n, nt, n, nt)
+        C = C.reshape(n, n, nt, nt)
+        np.add(G4.transpose(0, 2, 1, 3), G4.transpose(2, 0, 1, 3), out=C)
+        return C
 
     @property
     def crb_weights(self) -> np.ndarray:
@@ -83,6 +89,16 @@ class LinearFIM:
     def physical(self, V: np.ndarray) -> np.ndarray:
         """F(V) in physical units (1 / (unit_a unit_b)) for V in W."""
         return self.scaled(np.asarray(V) / self.power_unit) / np.outer(self.scale, self.scale)
+
+    def isotropic_scaled(self) -> np.ndarray:
+        """Ft(I / n_tx) (n, n): the scaled FIM under isotropic full-power transmission.
+
+        ``Re tr(F_a^H F_b) / n_tx``, the real inner product of the factor rows (real and imaginary
+        parts interleaved), as one real product; its diagonal is 1 up to rounding (the equilibration).
+        """
+        R = np.ascontiguousarray(self.factor).reshape(self.size, -1).view(float)
+        Ft = (R @ R.T) / self.n_tx
+        return 0.5 * (Ft + Ft.T)
 
     def codebook(self, U: np.ndarray) -> np.ndarray:
         """B (q, n, n) with Ft(U diag(lam) U^H / v0) = sum_i (lam_i / v0) B_i; U is (n_tx, q)."""
@@ -106,9 +122,7 @@ class LinearFIM:
         except np.linalg.LinAlgError:
             t = len(self.target)
             return np.full((t, t), np.inf)
-        E = np.zeros((self.size, len(self.target)))
-        E[self.target, np.arange(len(self.target))] = 1.0
-        Y = np.linalg.solve(L, E)
+        Y = np.linalg.solve(L, np.eye(self.size)[:, self.target])  # L^-1 E, E the target columns of I
         return Y.T @ Y
 
     def crb_matrix(self, V: np.ndarray) -> np.ndarray:
@@ -123,17 +137,16 @@ class LinearFIM:
 
 def build_linear_fim(model: PositionModel, power_unit: float) -> LinearFIM:
     """Equilibrated position-domain FIM of ``model``; ``power_unit`` v0 = P / M (W)."""
-    L = model.link.fim_factor(model.xi0)  # (n_xi, r, n_tx)
-    J = model.jacobian
     # F_a = sum_i J_ia L_i, so F_a^H F_b = sum_ij J_ia J_jb A_ij (J is real): (7) and (9) on the factor
-    F = (J.T @ L.reshape(J.shape[0], -1)).reshape(J.shape[1], *L.shape[1:])
-    n_tx = L.shape[2]
-    diag_ref = power_unit / n_tx * np.sum(np.abs(F) ** 2, axis=(1, 2))  # tr C_aa = ||F_a||_F^2
+    F = model.link.fim_factor(model.xi0, model.jacobian)  # (n_eta, r, n_tx)
+    n, _, n_tx = F.shape
+    Fr = F.reshape(n, -1).view(float)  # real and imaginary parts interleaved
+    diag_ref = power_unit / n_tx * np.einsum("ij,ij->i", Fr, Fr)  # tr C_aa = ||F_a||_F^2
     if np.any(diag_ref <= 0):
         bad = [model.names[i] for i in np.flatnonzero(diag_ref <= 0)]
         raise ValueError(f"no Fisher information on {', '.join(bad)} even under isotropic transmission")
     d = 1.0 / np.sqrt(diag_ref)
-    return LinearFIM(factor=F * np.sqrt(power_unit) * d[:, None, None], scale=d, power_unit=float(power_unit),
+    return LinearFIM(factor=F * (np.sqrt(power_unit) * d)[:, None, None], scale=d, power_unit=float(power_unit),
                      names=model.names, units=model.units, target=np.asarray(model.target))
 
 
@@ -154,24 +167,43 @@ def shared_range(*fims: LinearFIM, rtol: float = 1e-6) -> np.ndarray:
     The stack (n_tx x 10^4) is never formed: every ``C_ab`` lies in the row space of the factors
     (``C_aa = F_a^H F_a`` spans ``range(F_a^H)``), so with ``Q0`` a basis of that space, from the
     factors' n_tx x n_tx Gram, the stack's Gram is ``Q0 (sum_ab Cr_ab Cr_ab^H) Q0^H`` with
-    ``Cr_ab = Q0^H C_ab Q0`` the small coefficients of ``restricted(Q0)``.
+    ``Cr_ab = Q0^H C_ab Q0`` the coefficients of ``restricted(Q0)``, whose sum
+    :func:`_coefficient_gram` takes from the factor without forming them either.
     """
     nt = fims[0].n_tx
-    rows = [f.factor.reshape(-1, nt) for f in fims]
-    lam, V = np.linalg.eigh(sum(R.conj().T @ R for R in rows))
+    R = np.concatenate([f.factor.reshape(-1, nt) for f in fims])  # every factor row
+    lam, V = np.linalg.eigh(R.conj().T @ R)
     # Everything above this Gram's own rounding: Q0 may hold extra directions, never miss one.
     Q0 = V[:, lam > nt * np.finfo(float).eps * max(lam[-1], 0.0)]
     if Q0.shape[1] == 0:  # no information at all: nothing to reduce to, keep the full space
         return np.eye(nt, dtype=complex)
-    r0 = Q0.shape[1]
-    stacked = np.concatenate([f.restricted(Q0).coefficients.transpose(2, 0, 1, 3).reshape(r0, -1) for f in fims],
-                             axis=1)
-    core = stacked @ stacked.conj().T
+    W = sum(_coefficient_gram(f.factor @ Q0) for f in fims)
+    core = 0.25 * (W + W.conj().T)  # Hermitian exactly, as the stack's Gram
     # The eigenvectors of the n_tx x n_tx Gram, not of the r0 x r0 core: the basis (phases included)
     # the full stack gives, so the reduced programs are the same numerical problems as with it.
     lam, V = np.linalg.eigh(Q0 @ core @ Q0.conj().T)  # ascending, lam = singular values^2
     keep = lam > (rtol**2) * max(lam[-1], 0.0)
     return V[:, keep][:, ::-1]
+
+
+def _coefficient_gram(G: np.ndarray) -> np.ndarray:
+    """``T2 + T1`` (r0, r0), whose Hermitian part is ``2 sum_ab C_ab C_ab^H``, for the factor G (n, r, r0).
+
+    ``C_ab = (X_ab + X_ab^H) / 2`` with ``X_ab = G_a^H G_b`` and ``X_ab^H = X_ba``, so
+    ``sum_ab C_ab C_ab^H = (2 T2 + T1 + T1^H) / 4`` with ``T2 = sum_ab X_ab X_ab^H = sum_a G_a^H H G_a``
+    (``H = sum_b G_b G_b^H``, r x r; T2 Hermitian up to rounding) and
+    ``T1 = sum_ab X_ab X_ab = sum_{k,l,y} conj(U[k,x,l,y]) U[k,y,l,z]``, ``U[k,x,l,y] = sum_a G_a[k,x] G_a[l,y]``:
+    products of (r r0)^2 entries instead of the n^2 r0^2 of C (less than half at n = 18, r = 12, r0 = 8).
+    """
+    n, r, r0 = G.shape
+    Gt = G.transpose(1, 0, 2).reshape(r, n * r0)  # [k, (a, x)]
+    H = Gt @ Gt.conj().T
+    T2 = Gt.reshape(r * n, r0).conj().T @ (H @ Gt).reshape(r * n, r0)
+    Z = G.reshape(n, r * r0)  # [a, (k, x)]
+    U = Z.T @ Z  # [(k, x), (l, y)]
+    # T1 contracts [x, (k, y, l)] -> conj U[k,x,l,y] with [(k, y, l), z] -> U[k,y,l,z], a reshape of U
+    Uc = np.conjugate(U.reshape(r, r0, r, r0).transpose(1, 0, 3, 2)).reshape(r0, -1)
+    return T2 + Uc @ U.reshape(-1, r0)
 
 
 # --- per-scenario cache (scenarios are immutable; eq=False makes them hash by identity) ---

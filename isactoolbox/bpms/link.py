@@ -17,15 +17,19 @@ needs the subcarrier sum only through the small matrix ``S`` (one matrix product
 :meth:`MultipathLink.fim_factor` gives the same ``A`` as a product of thin factors: each ``G_i`` is
 a sum of rank-one terms ``u_t w_t^H`` and each ``f_i`` one of only 2P distinct columns, so
 ``A_ij = sum_{s in i, t in j} M_st w_s w_t^H`` with ``M`` a small (5P x 5P) PSD matrix, and any
-``M = K K^H`` gives ``A_ij = L_i^H L_j`` with ``L_i`` of only rank(M) <= 5P rows.
+``M = K K^H`` gives ``A_ij = L_i^H L_j`` with ``L_i`` of only rank(M) <= 5P rows. The subcarrier sums
+enter ``M`` only through the (2P x 2P) Gram of those columns, :meth:`MultipathLink.frequency_basis_gram`,
+which needs O(sqrt M) exponentials instead of M P.
 """
 from __future__ import annotations
 
 import dataclasses
+import functools
+import math
 
 import numpy as np
 
-from isactoolbox.bpms.arrays import steering, steering_derivative
+from isactoolbox.bpms.arrays import steering, steering_with_derivative
 
 
 @dataclasses.dataclass(frozen=True)
@@ -41,6 +45,17 @@ class PathLayout:
     @property
     def n_paths(self) -> int:
         return int(self.tx_angle.shape[0])
+
+    @functools.cached_property
+    def terms(self) -> tuple[np.ndarray, np.ndarray]:
+        """(param, col), each (5P,): the parameter and frequency-basis column of each rank-one term of
+        :meth:`MultipathLink.derivative_terms` (blocks tx angle, rx angle, delay, Re gain, Im gain)."""
+        k = np.arange(self.n_paths)
+        param = np.concatenate([self.tx_angle, self.rx_angle, self.delay, self.gain_re, self.gain_im])
+        col = np.concatenate([k, k, k + self.n_paths, k, k])  # only the delay term has the omega factor
+        param.setflags(write=False)
+        col.setflags(write=False)
+        return param, col
 
 
 @dataclasses.dataclass(frozen=True)
@@ -87,9 +102,11 @@ class MultipathLink:
     def _array_responses(self, xi: np.ndarray) -> tuple[np.ndarray, ...]:
         """(a_tx, a_rx, da_tx, da_rx, gains): steering vectors (P, n) and their angle derivatives, gains (P,)."""
         th_tx, th_rx, _, g = self.unpack(xi)
-        r = self.reference
-        return (steering(th_tx, self.n_tx, r), steering(th_rx, self.n_rx, r),
-                steering_derivative(th_tx, self.n_tx, r), steering_derivative(th_rx, self.n_rx, r), g)
+        a_tx, da_tx = steering_with_derivative(th_tx, self.n_tx, self.reference)
+        if self.layout.rx_angle is self.layout.tx_angle and self.n_rx == self.n_tx:
+            return a_tx, a_tx, da_tx, da_tx, g  # monostatic, equal arrays: the same responses
+        a_rx, da_rx = steering_with_derivative(th_rx, self.n_rx, self.reference)
+        return a_tx, a_rx, da_tx, da_rx, g
 
     def derivative_factors(self, xi: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(G (n, n_rx, n_tx), path index (n,), delay order d (n,)) with dH_m/dxi_i = f_i(m) G_i."""
@@ -120,13 +137,11 @@ class MultipathLink:
         :meth:`derivative_factors`, which builds them independently as full matrices.
         """
         a_tx, a_rx, da_tx, da_rx, g = self._array_responses(xi)
-        lay = self.layout
         g = g[:, None]
-        u = np.concatenate([g * a_rx, g * da_rx, g * a_rx, a_rx, 1j * a_rx])
+        ga = g * a_rx
+        u = np.concatenate([ga, g * da_rx, ga, a_rx, 1j * a_rx])
         w = np.concatenate([da_tx, a_tx, a_tx, a_tx, a_tx])
-        param = np.concatenate([lay.tx_angle, lay.rx_angle, lay.delay, lay.gain_re, lay.gain_im])
-        k = np.arange(lay.n_paths)
-        col = np.concatenate([k, k, k + lay.n_paths, k, k])  # only the delay term has the omega factor
+        param, col = self.layout.terms
         return u, w, param, col
 
     def frequency_basis(self, delays: np.ndarray) -> np.ndarray:
@@ -134,6 +149,28 @@ class MultipathLink:
         omega = -2j * np.pi * self.subcarrier_spacing * np.arange(self.n_subcarriers)
         phases = self.subcarrier_phases(delays)
         return np.concatenate([phases, omega[:, None] * phases], axis=1)
+
+    def frequency_basis_gram(self, delays: np.ndarray) -> np.ndarray:
+        """``B^H B`` (2P, 2P) for ``B = frequency_basis(delays)``, without forming the (M, 2P) basis.
+
+        Only delay differences enter ``B^H B``, so the delays are centred first: the common phase (the
+        clock bias, ~1 us) drops out exactly, and the smaller phases are rounded less than in ``B``.
+        With ``m = nb a + b`` (``nb`` a divisor of M near sqrt(M), ``0 <= a < na = M / nb``,
+        ``0 <= b < nb``) and ``omega_m = -j c m``, column k of B is a face-splitting product:
+
+            phi_k(m) = alpha_k(a) beta_k(b),   omega_m phi_k(m) = alpha'_k(a) beta_k(b) + alpha_k(a) beta'_k(b),
+
+        ``alpha_k(a) = exp(-j c tau_k nb a)``, ``alpha'_k = -j c nb a alpha_k``, ``beta_k(b) = exp(-j c tau_k b)``,
+        ``beta'_k = -j c b beta_k``. Inner products of such products are products of inner products, so
+        ``B^H B`` follows entry by entry from the Grams ``Ga`` of ``[alpha, alpha']`` and ``Gb`` of
+        ``[beta, beta']`` (2P x 2P each, :func:`_face_split_gram`): 2 sqrt(M) P exponentials, not M P.
+        """
+        P = delays.shape[0]
+        phase, weight = _face_split_grid(P, self.n_subcarriers, self.subcarrier_spacing)
+        tau = delays - delays.mean()
+        F = np.exp(phase * np.concatenate([tau, tau, tau, tau])) * weight  # (na, 4P): [alpha, alpha', beta, beta']
+        G = F.conj().T @ F
+        return _face_split_gram(G[:2 * P, :2 * P], G[2 * P:, 2 * P:])
 
     def frequency_gram(self, xi: np.ndarray) -> np.ndarray:
         """S_ij = sum_m conj(f_i(m)) f_j(m), shape (n, n); one (n x M)(M x n) product, no loop over m."""
@@ -156,7 +193,7 @@ class MultipathLink:
         # For Hermitian V, Re tr(A_ij V) = tr(((A_ij + A_ij^H)/2) V) and A_ij^H = A_ji.
         return 0.5 * (A + A.transpose(1, 0, 2, 3))
 
-    def fim_factor(self, xi: np.ndarray) -> np.ndarray:
+    def fim_factor(self, xi: np.ndarray, jacobian: np.ndarray | None = None) -> np.ndarray:
         """L (n, r, n_tx), r <= 5P, with ``A_ij = L_i^H L_j``; ``L_i = L[i]`` in 1 / (unit of xi_i * sqrt(W)).
 
         :meth:`fim_coefficients` is the Hermitian part of ``A_ij``. With the rank-one terms of
@@ -164,20 +201,74 @@ class MultipathLink:
         ``M_st = (2N/sigma^2) Sd[col_s, col_t] u_s^H u_t`` (Sd the Gram of :meth:`frequency_basis`), so
         ``M = K K^H`` gives ``L_i = (sum_{s in i} w_s K[s, :])^H``. Exact up to rounding: no direction of
         ``M`` above the eigensolver's own rounding level is dropped.
+
+        With a real ``jacobian`` J (n, q) of a reparametrisation xi(eta), returns instead the factor
+        (q, r, n_tx) of the FIM in eta, ``F_a = sum_i J_ia L_i = (sum_s J[param_s, a] w_s K[s, :])^H``:
+        one product over the terms, no (n, r, n_tx) intermediate.
         """
         u, w, param, col = self.derivative_terms(xi)
-        basis = self.frequency_basis(self.unpack(xi)[2])
-        Sd = basis.conj().T @ basis
-        M = (2.0 * self.n_pilots / self.noise_variance) * Sd[np.ix_(col, col)] * (u.conj() @ u.T)
+        Sd = self.frequency_basis_gram(np.asarray(xi, dtype=float)[self.layout.delay])
+        M = (2.0 * self.n_pilots / self.noise_variance) * Sd[col[:, None], col] * (u.conj() @ u.T)
         K = _psd_factor(M)  # (T, r)
         T, r = K.shape
-        weights = np.zeros((self.size, r, T), dtype=complex)
-        weights[param, :, np.arange(T)] = K  # a term adds to its own parameter's row only
-        return (weights.reshape(-1, T) @ w).conj().reshape(self.size, r, self.n_tx)
+        # mix[s, a]: weight of term s in output row a (a term feeds its own parameter's rows only)
+        mix = np.eye(self.size)[param] if jacobian is None else np.asarray(jacobian, dtype=float)[param]
+        q = mix.shape[1]
+        weights = (mix[:, :, None] * K[:, None, :]).reshape(T, q * r)
+        return (weights.T @ w).conj().reshape(q, r, self.n_tx)
 
     def fim(self, xi: np.ndarray, V: np.ndarray) -> np.ndarray:
         """Channel-domain FIM (6) for a transmit covariance V = W W^H (n_tx x n_tx, W per subcarrier)."""
         return np.einsum("ijxy,yx->ij", self.fim_coefficients(xi), V).real
+
+
+_EPS = np.finfo(float).eps
+
+
+def _divisor_near_sqrt(m: int) -> int:
+    """The largest divisor of ``m`` not above sqrt(m) (1 for a prime)."""
+    d = math.isqrt(m)
+    while m % d:
+        d -= 1
+    return d
+
+
+@functools.lru_cache(maxsize=32)
+def _face_split_grid(P: int, M: int, df: float) -> tuple[np.ndarray, np.ndarray]:
+    """The delay-independent parts of :meth:`MultipathLink.frequency_basis_gram`, (na, 4P) each (read-only).
+
+    Columns [alpha, alpha', beta, beta'] (P each) over the rows k = 0..na-1 (k = a; k = b for k < nb):
+    the phase per second of delay, ``-j c nb k`` (alpha, alpha') or ``-j c k`` (beta, beta'), and the
+    factor that multiplies ``exp(phase tau)``: 1 (alpha, beta), the same ``-j c nb k`` (alpha') and
+    ``-j c k`` (beta'), and 0 on the rows k >= nb of beta and beta'.
+    """
+    nb = _divisor_near_sqrt(M)
+    k = np.arange(M // nb, dtype=float)  # M // nb >= nb
+    c = 2 * np.pi * df  # omega_m = -j c m
+    phase = np.multiply.outer(k, -1j * np.repeat([nb * c, nb * c, c, c], P))  # per second of delay
+    primed = np.repeat([False, True, False, True], P)
+    weight = np.where(primed, phase, 1.0)
+    weight[nb:, 2 * P:] = 0.0  # beta has nb samples only
+    for a in (phase, weight):
+        a.setflags(write=False)
+    return phase, weight
+
+
+def _face_split_gram(Ga: np.ndarray, Gb: np.ndarray) -> np.ndarray:
+    """Gram (2P, 2P) of the columns ``x_k (x) y_k`` and ``x'_k (x) y_k + x_k (x) y'_k``, k < P, given the
+    Grams ``Ga`` of ``[x, x']`` and ``Gb`` of ``[y, y']`` (2P, 2P each).
+
+    ``<x_i (x) y_i, x_j (x) y_j> = Ga[i, j] Gb[i, j]``, so block (p, q) of the result (p, q in {0, 1},
+    the number of primes) is ``sum Ga_(p1 q1) o Gb_(p2 q2)`` over ``p1 + p2 = p``, ``q1 + q2 = q``.
+    """
+    P = Ga.shape[0] // 2
+    A = Ga.reshape(2, P, 2, P)
+    B = Gb.reshape(2, P, 2, P)
+    S = A * B[:1, :, :1]  # (p2, q2) = (0, 0)
+    S[:, :, 1] += A[:, :, 0] * B[:1, :, 1]  # (0, 1)
+    S[1] += A[0] * B[1, :, :1]  # (1, 0)
+    S[1, :, 1] += A[0, :, 0] * B[1, :, 1]  # (1, 1)
+    return S.reshape(2 * P, 2 * P)
 
 
 def _psd_factor(M: np.ndarray) -> np.ndarray:
@@ -187,8 +278,9 @@ def _psd_factor(M: np.ndarray) -> np.ndarray:
     decomposition is taken of the unit-diagonal ``D^-1 M D^-1``; eigenvalues below its rounding
     level (``T eps`` times the largest; e.g. the collinear Re/Im gain terms) carry only rounding.
     """
-    s = np.sqrt(np.clip(M.diagonal().real, 0.0, None))
+    s = np.sqrt(np.maximum(M.diagonal().real, 0.0))
     inv = np.divide(1.0, s, out=np.zeros_like(s), where=s > 0)  # a term with no energy stays a zero row
-    lam, E = np.linalg.eigh(M * np.outer(inv, inv))
-    keep = lam > M.shape[0] * np.finfo(float).eps * max(lam[-1], 0.0)
-    return s[:, None] * E[:, keep] * np.sqrt(lam[keep])
+    lam, E = np.linalg.eigh(M * (inv[:, None] * inv))  # ascending: the kept ones come last
+    T = M.shape[0]
+    first = T - int(np.count_nonzero(lam > T * _EPS * max(lam[-1], 0.0)))
+    return s[:, None] * E[:, first:] * np.sqrt(lam[first:])

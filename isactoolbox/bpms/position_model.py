@@ -11,11 +11,12 @@ the gains enter in their physical units instead; the position CRBs are the same.
 from __future__ import annotations
 
 import dataclasses
+import functools
 from typing import Callable
 
 import numpy as np
 
-from isactoolbox.bpms.arrays import angle_gradient, angle_seen_from, distance_gradient
+from isactoolbox.bpms.arrays import angle_gradient, angle_seen_from, distance, distance_gradient
 from isactoolbox.bpms.link import MultipathLink, PathLayout
 from isactoolbox.bpms.scenario import SPEED_OF_LIGHT, BistaticMonostatic
 
@@ -37,23 +38,64 @@ class PositionModel:
     xi_of_eta: Callable[[np.ndarray], np.ndarray]
     jacobian: np.ndarray  # (n_xi, n_eta) at eta0
 
-    @property
+    @functools.cached_property
     def xi0(self) -> np.ndarray:
-        return self.xi_of_eta(self.eta0)
+        """xi(eta0), computed once (the model is immutable; so is the array)."""
+        xi = self.xi_of_eta(self.eta0)
+        xi.setflags(write=False)
+        return xi
 
     def channel_of_eta(self, eta: np.ndarray) -> np.ndarray:
         """H_m (M, n_rx, n_tx) as a function of the position-domain parameters."""
         return self.link.channel(self.xi_of_eta(eta))
 
 
-def _layout(n_paths: int, blocks: list[str]) -> PathLayout:
+# The labels and index layouts depend on the number of paths only; built once per size (read-only).
+@functools.lru_cache(maxsize=None)
+def _layout(n_paths: int, blocks: tuple[str, ...]) -> PathLayout:
     """Consecutive blocks of n_paths entries in the order given; a repeated name shares its block."""
-    start = {}
+    start: dict[str, int] = {}
     for name in blocks:
         start.setdefault(name, len(start) * n_paths)
     idx = {name: np.arange(n_paths) + s for name, s in start.items()}
+    for a in idx.values():
+        a.setflags(write=False)
     return PathLayout(tx_angle=idx["tx"], rx_angle=idx.get("rx", idx["tx"]), delay=idx["delay"],
                       gain_re=idx["re"], gain_im=idx["im"])
+
+
+@functools.lru_cache(maxsize=None)
+def _bistatic_labels(K: int) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
+    """(eta names, eta units, xi names) of :func:`bistatic_model` with K targets."""
+    P = K + 1
+    names = (["ue_x", "ue_y", "ue_orientation"] + [f"target{k}_{c}" for k in range(1, K + 1) for c in "xy"]
+             + ["clock_m"] + [f"gain{k}_re" for k in range(P)] + [f"gain{k}_im" for k in range(P)])
+    units = ("m", "m", "rad") + ("m",) * (2 * K) + ("m",) + ("1",) * (2 * P)
+    xi_names = ([f"aod{k}" for k in range(P)] + [f"aoa{k}" for k in range(P)] + [f"delay{k}" for k in range(P)]
+                + [f"alpha{k}_re" for k in range(P)] + [f"alpha{k}_im" for k in range(P)])
+    return tuple(names), units, tuple(xi_names)
+
+
+@functools.lru_cache(maxsize=None)
+def _bistatic_positions(K: int) -> tuple[np.ndarray, np.ndarray]:
+    """(k, pos): the path indices 0..K and, per path, the eta columns (P, 2) of its far end (p_U, then p_k)."""
+    k = np.arange(K + 1)
+    pos = np.where(k == 0, 0, 1 + 2 * k)[:, None] + np.arange(2)
+    k.setflags(write=False)
+    pos.setflags(write=False)
+    return k, pos
+
+
+@functools.lru_cache(maxsize=None)
+def _monostatic_labels(K: int) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
+    """(eta names, eta units, xi names) of :func:`monostatic_model` with K targets."""
+    P = K + 1
+    names = ([f"ue_{c}" for c in "xy"] + [f"target{k}_{c}" for k in range(1, P) for c in "xy"]
+             + [f"gain{k}_re" for k in range(P)] + [f"gain{k}_im" for k in range(P)])
+    units = ("m",) * (2 * P) + ("1",) * (2 * P)
+    xi_names = ([f"angle{k}" for k in range(P)] + [f"delay{k}" for k in range(P)]
+                + [f"beta{k}_re" for k in range(P)] + [f"beta{k}_im" for k in range(P)])
+    return tuple(names), units, tuple(xi_names)
 
 
 def bp_gains(sc: BistaticMonostatic) -> np.ndarray:
@@ -61,9 +103,8 @@ def bp_gains(sc: BistaticMonostatic) -> np.ndarray:
     lam = sc.wavelength
     pB, pU, P = sc.bs_position, sc.ue_position, sc.target_positions
     mag = np.empty(sc.n_targets + 1)
-    mag[0] = lam / (4 * np.pi * np.linalg.norm(pB - pU))
-    mag[1:] = (np.sqrt(sc.target_rcs) * lam
-               / ((4 * np.pi) ** 1.5 * np.linalg.norm(pU - P, axis=1) * np.linalg.norm(P - pB, axis=1)))
+    mag[0] = lam / (4 * np.pi * distance(pB, pU))
+    mag[1:] = np.sqrt(sc.target_rcs) * lam / ((4 * np.pi) ** 1.5 * distance(pU, P) * distance(pB, P))
     return mag * np.exp(1j * sc.bp_phases)
 
 
@@ -71,21 +112,28 @@ def ms_gains(sc: BistaticMonostatic) -> np.ndarray:
     """beta_0..beta_K (MODELS.md 3): monostatic radar equation, the UE being target 0."""
     lam = sc.wavelength
     rcs = np.concatenate([[sc.ue_rcs], sc.target_rcs])
-    d = np.linalg.norm(sc.node_positions() - sc.bs_position, axis=1)
+    d = distance(sc.bs_position, sc.node_positions())
     return np.sqrt(rcs) * lam / ((4 * np.pi) ** 1.5 * d**2) * np.exp(1j * sc.ms_phases)
 
 
-def _link(sc: BistaticMonostatic, n_rx: int, layout: PathLayout, names: list[str]) -> MultipathLink:
+def _link(sc: BistaticMonostatic, n_rx: int, layout: PathLayout, names: tuple[str, ...]) -> MultipathLink:
     return MultipathLink(n_tx=sc.n_tx, n_rx=n_rx, reference=sc.array_phase_reference,
                          subcarrier_spacing=sc.subcarrier_spacing, n_subcarriers=sc.n_subcarriers,
                          n_pilots=sc.n_pilots, noise_variance=sc.noise_variance, layout=layout,
-                         names=tuple(names))
+                         names=names)
 
 
 def _gain_block(g0: np.ndarray, normalise: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(scale per path, eta values re, eta values im) for the gain parametrisation."""
     scale = np.abs(g0) if normalise else np.ones(g0.shape)
     return scale, (g0 / scale).real, (g0 / scale).imag
+
+
+def _bistatic_rays(pB: np.ndarray, pU: np.ndarray, targets: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(origins (2, 1, 2), ends (2, P, 2)): the rays pB -> far end of path k (pU, then the targets) and
+    pU -> near end of path k (pB, then the targets); every BP angle and leg is one of them."""
+    P = targets.shape[0] + 1
+    return np.array([pB, pU])[:, None], np.concatenate([pU[None], targets, pB[None], targets]).reshape(2, P, 2)
 
 
 def bistatic_model(sc: BistaticMonostatic, *, normalise_gains: bool = True) -> PositionModel:
@@ -99,9 +147,7 @@ def bistatic_model(sc: BistaticMonostatic, *, normalise_gains: bool = True) -> P
     P = K + 1
     pB, oB = sc.bs_position, sc.bs_orientation
     scale, x0, y0 = _gain_block(bp_gains(sc), normalise_gains)
-    names = (["ue_x", "ue_y", "ue_orientation"] + [f"target{k}_{c}" for k in range(1, K + 1) for c in "xy"]
-             + ["clock_m"] + [f"gain{k}_re" for k in range(P)] + [f"gain{k}_im" for k in range(P)])
-    units = ("m", "m", "rad") + ("m",) * (2 * K) + ("m",) + ("1",) * (2 * P)
+    names, units, xi_names = _bistatic_labels(K)
     eta0 = np.concatenate([sc.ue_position, [sc.ue_orientation], sc.target_positions.ravel(),
                            [C0 * sc.clock_bias], x0, y0])
     i_phi, i_b, i_g = 2, 3 + 2 * K, 4 + 2 * K
@@ -110,42 +156,36 @@ def bistatic_model(sc: BistaticMonostatic, *, normalise_gains: bool = True) -> P
         eta = np.asarray(eta, dtype=float)
         pU, phi = eta[0:2], eta[i_phi]
         targets = eta[3:3 + 2 * K].reshape(K, 2)
-        b = eta[i_b]
-        nodes = np.vstack([pU[None, :], targets])  # far end of each path, seen from the BS
-        th_B = angle_seen_from(pB, nodes, oB)
-        th_U = np.concatenate([[angle_seen_from(pU, pB, phi)], angle_seen_from(pU, targets, phi)])
-        d_B = np.linalg.norm(nodes - pB, axis=1)
-        d_U = np.concatenate([[0.0], np.linalg.norm(targets - pU, axis=1)])
-        tau = (d_B + d_U + b) / C0
-        return np.concatenate([th_B, th_U, tau, scale * eta[i_g:i_g + P], scale * eta[i_g + P:i_g + 2 * P]])
+        origins, ends = _bistatic_rays(pB, pU, targets)
+        th = angle_seen_from(origins, ends, np.array([[oB], [phi]]))  # (2, P): theta_B, theta_U
+        d = distance(origins, ends)
+        d[1, 0] = 0.0  # the LOS path has no UE-side leg
+        tau = (d[0] + d[1] + eta[i_b]) / C0
+        return np.concatenate([th.ravel(), tau, scale * eta[i_g:i_g + P], scale * eta[i_g + P:i_g + 2 * P]])
 
-    # --- analytic Jacobian at eta0 ---
-    pU, targets = sc.ue_position, sc.target_positions
+    # --- analytic Jacobian at eta0, all paths at once (rows: path k of each xi block) ---
+    origins, ends = _bistatic_rays(pB, sc.ue_position, sc.target_positions)
+    g = angle_gradient(origins, ends).reshape(2 * P, 2)  # d angle / d end; d / d origin is its negative
+    u = distance_gradient(origins, ends).reshape(2 * P, 2)  # d length / d end
     J = np.zeros((5 * P, 4 * K + 6))
-    r_thB, r_thU, r_tau, r_re, r_im = (np.arange(P) + s * P for s in range(5))
-    col_pos = [np.array([0, 1])] + [np.array([3 + 2 * (k - 1), 4 + 2 * (k - 1)]) for k in range(1, P)]
-    # LOS: AOD of pU from pB, AOA of pB from pU (minus phi), delay |pU - pB|/c
-    J[r_thB[0], col_pos[0]] = angle_gradient(pB, pU)
-    J[r_thU[0], col_pos[0]] = -angle_gradient(pU, pB)
-    J[r_tau[0], col_pos[0]] = distance_gradient(pB, pU) / C0
-    for k in range(1, P):
-        pk = targets[k - 1]
-        J[r_thB[k], col_pos[k]] = angle_gradient(pB, pk)
-        g_u = angle_gradient(pU, pk)  # AOA of pk at the UE: d/dpk = g_u, d/dpU = -g_u
-        J[r_thU[k], col_pos[k]] = g_u
-        J[r_thU[k], col_pos[0]] = -g_u
-        u_bk, u_uk = distance_gradient(pB, pk), distance_gradient(pU, pk)
-        J[r_tau[k], col_pos[k]] = (u_bk + u_uk) / C0
-        J[r_tau[k], col_pos[0]] = -u_uk / C0
-    J[r_thU, i_phi] = -1.0
-    J[r_tau, i_b] = 1.0 / C0
-    J[r_re, i_g + np.arange(P)] = scale
-    J[r_im, i_g + P + np.arange(P)] = scale
+    k, pos = _bistatic_positions(K)
+    # AOD of each far end from pB
+    J[k[:, None], pos] = g[:P]
+    # AOA at the UE (minus phi): of pB on the LOS, of pk on path k (d/dpk = g, d/dpU = -g)
+    J[P + k[1:, None], pos[1:]] = g[P + 1:]
+    J[P:2 * P, pos[0]] = -g[P:]
+    # delays |pU - pB|/c and (|pk - pB| + |pU - pk|)/c
+    u_tau = u[:P].copy()
+    u_tau[1:] += u[P + 1:]
+    J[2 * P + k[:, None], pos] = u_tau / C0
+    J[2 * P + 1:3 * P, pos[0]] = -u[P + 1:] / C0
+    J[P + k, i_phi] = -1.0
+    J[2 * P + k, i_b] = 1.0 / C0
+    J[3 * P + k, i_g + k] = scale
+    J[4 * P + k, i_g + P + k] = scale
 
-    xi_names = ([f"aod{k}" for k in range(P)] + [f"aoa{k}" for k in range(P)] + [f"delay{k}" for k in range(P)]
-                + [f"alpha{k}_re" for k in range(P)] + [f"alpha{k}_im" for k in range(P)])
-    link = _link(sc, sc.n_ue, _layout(P, ["tx", "rx", "delay", "re", "im"]), xi_names)
-    return PositionModel(link=link, names=tuple(names), units=units, eta0=eta0, target=np.array([0, 1]),
+    link = _link(sc, sc.n_ue, _layout(P, ("tx", "rx", "delay", "re", "im")), xi_names)
+    return PositionModel(link=link, names=names, units=units, eta0=eta0, target=np.array([0, 1]),
                          xi_of_eta=xi_of_eta, jacobian=J)
 
 
@@ -158,9 +198,7 @@ def monostatic_model(sc: BistaticMonostatic, *, normalise_gains: bool = True) ->
     P = K + 1
     pB, oB = sc.bs_position, sc.bs_orientation
     scale, x0, y0 = _gain_block(ms_gains(sc), normalise_gains)
-    names = ([f"ue_{c}" for c in "xy"] + [f"target{k}_{c}" for k in range(1, P) for c in "xy"]
-             + [f"gain{k}_re" for k in range(P)] + [f"gain{k}_im" for k in range(P)])
-    units = ("m",) * (2 * P) + ("1",) * (2 * P)
+    names, units, xi_names = _monostatic_labels(K)
     nodes0 = sc.node_positions()
     eta0 = np.concatenate([nodes0.ravel(), x0, y0])
     i_g = 2 * P
@@ -169,19 +207,17 @@ def monostatic_model(sc: BistaticMonostatic, *, normalise_gains: bool = True) ->
         eta = np.asarray(eta, dtype=float)
         nodes = eta[:2 * P].reshape(P, 2)
         th = angle_seen_from(pB, nodes, oB)
-        kappa = 2.0 * np.linalg.norm(nodes - pB, axis=1) / C0
+        kappa = 2.0 * distance(pB, nodes) / C0
         return np.concatenate([th, kappa, scale * eta[i_g:i_g + P], scale * eta[i_g + P:i_g + 2 * P]])
 
     J = np.zeros((4 * P, 4 * P))
-    for k in range(P):
-        cols = np.array([2 * k, 2 * k + 1])
-        J[k, cols] = angle_gradient(pB, nodes0[k])
-        J[P + k, cols] = 2.0 * distance_gradient(pB, nodes0[k]) / C0
-    J[2 * P + np.arange(P), i_g + np.arange(P)] = scale
-    J[3 * P + np.arange(P), i_g + P + np.arange(P)] = scale
+    k = np.arange(P)
+    pos = 2 * k[:, None] + np.arange(2)  # (P, 2): columns of node k
+    J[k[:, None], pos] = angle_gradient(pB, nodes0)
+    J[P + k[:, None], pos] = 2.0 * distance_gradient(pB, nodes0) / C0
+    J[2 * P + k, i_g + k] = scale
+    J[3 * P + k, i_g + P + k] = scale
 
-    xi_names = ([f"angle{k}" for k in range(P)] + [f"delay{k}" for k in range(P)]
-                + [f"beta{k}_re" for k in range(P)] + [f"beta{k}_im" for k in range(P)])
-    link = _link(sc, sc.n_rx, _layout(P, ["tx", "delay", "re", "im"]), xi_names)
-    return PositionModel(link=link, names=tuple(names), units=units, eta0=eta0, target=np.arange(2 * P),
+    link = _link(sc, sc.n_rx, _layout(P, ("tx", "delay", "re", "im")), xi_names)
+    return PositionModel(link=link, names=names, units=units, eta0=eta0, target=np.arange(2 * P),
                          xi_of_eta=xi_of_eta, jacobian=J)
