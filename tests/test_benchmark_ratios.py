@@ -9,6 +9,7 @@ from benchmarks.run import add_ratios
 def test_toolbox_rows_get_raw_ratios_and_speedups_against_optimal_cvxpy_routes_only():
     rows = {
         "toolbox:cvxopt": {"total_s": 0.5, "overhead_s": 0.02, "status": "optimal"},
+        "toolbox-compile:cvxopt": {"total_s": 0.6, "overhead_s": 0.04, "status": "optimal"},
         "toolbox-full:cvxopt": {"total_s": 2.0, "status": "optimal"},
         "raw:cvxopt": {"total_s": 0.4, "status": "optimal"},
         "raw-full:cvxopt": {"total_s": 1.6, "status": "optimal"},
@@ -22,6 +23,9 @@ def test_toolbox_rows_get_raw_ratios_and_speedups_against_optimal_cvxpy_routes_o
     assert tb["x_raw_cvxopt"] == pytest.approx(1.25)       # against raw on its own (reduced) data
     assert full["x_raw_cvxopt"] == pytest.approx(1.25)     # against raw-full
     assert tb["x_raw_cvxopt_by_overhead"] == pytest.approx(1.05)  # (0.4 + 0.02) / 0.4
+    compiled = rows["toolbox-compile:cvxopt"]  # a first scenario of its size: against raw too
+    assert compiled["x_raw_cvxopt_by_overhead"] == pytest.approx(1.1)
+    assert compiled["speedup_vs_cvxpy-native"] == pytest.approx(5.0)
     assert "x_raw_cvxopt_by_overhead" not in full            # no overhead measured on that row
     assert tb["speedup_vs_cvxpy-native"] == pytest.approx(6.0)
     assert tb["speedup_vs_cvxpy-native-vec"] == pytest.approx(2.0)

@@ -22,7 +22,7 @@ from isactoolbox.bpms.arrays import steering, steering_derivative
 from isactoolbox.bpms.fim import LinearFIM
 from isactoolbox.bpms.position_model import bistatic_model
 from isactoolbox.bpms.scenario import BistaticMonostatic
-from isactoolbox.modeling import AffineExpression, Model, bmat, trace
+from isactoolbox.modeling import AffineExpression, Model, Parameter, Variable, bmat, trace
 
 
 def fim_expression(lin: LinearFIM, X: AffineExpression) -> AffineExpression:
@@ -36,16 +36,60 @@ def fim_expression(lin: LinearFIM, X: AffineExpression) -> AffineExpression:
 def codebook_fim_expression(lin: LinearFIM, U: np.ndarray, lam: AffineExpression) -> AffineExpression:
     """Ft(U diag(lam) U^H) as an (n, n) affine expression of the real powers lam (q, 1)."""
     n = lin.size
+    return (codebook_fim_map(lin, U) @ lam).reshape((n, n))
+
+
+def fim_coordinate_map(lin: LinearFIM, X: Variable) -> np.ndarray:
+    """A (n^2, X.dim), real: row-major ``vec Ft(X) = A @ X.coordinates`` for a Hermitian (n_tx, n_tx) X.
+
+    The value a parametric program (:func:`parametric_fim`) takes for this FIM; the rows of
+    entries (a, b) and (b, a) are equal exactly, since ``C_ab = C_ba`` exactly. For the coordinate
+    basis of a Hermitian X (the diagonal, then Re and Im of the upper triangle, row-major),
+    ``tr(C E_k)`` is ``C_xx``, ``2 Re C_xy`` and ``2 Im C_xy`` (C exactly Hermitian): gathered, where
+    ``Re (C_mat @ entry_map)`` costs a complex product, with the same numbers.
+    """
+    n, nt = lin.size, lin.n_tx
+    if X.kind != "hermitian":
+        Cmat = lin.coefficients.transpose(0, 1, 3, 2).reshape(n * n, nt * nt)  # as in fim_expression
+        return (Cmat @ X.entry_map.toarray()).real
+    C = lin.coefficients.reshape(n * n, nt * nt)
+    x, y = np.triu_indices(nt, 1)
+    upper = C[:, x * nt + y]
+    return np.concatenate([C[:, np.arange(nt) * (nt + 1)].real, 2.0 * upper.real, 2.0 * upper.imag], axis=1)
+
+
+def codebook_fim_map(lin: LinearFIM, U: np.ndarray) -> np.ndarray:
+    """A (n^2, q), real: row-major ``vec Ft(U diag(lam) U^H) = A @ lam`` for the codebook U (n_tx, q)."""
+    n = lin.size
     B = lin.codebook(U)  # (q, n, n)
-    return (B.transpose(1, 2, 0).reshape(n * n, B.shape[0]) @ lam).reshape((n, n))
+    return np.ascontiguousarray(B.transpose(1, 2, 0).reshape(n * n, B.shape[0]))
 
 
-def add_crb_epigraph(model: Model, F: AffineExpression, target: np.ndarray, weights: np.ndarray,
+def parametric_fim(model: Model, name: str, n: int, x: Variable) -> AffineExpression:
+    """Ft as an (n, n) expression ``mat(A @ x.coordinates)`` with A a parameter (n^2, x.dim) named
+    ``name``: a compiled program then takes a new scenario's FIM (:func:`fim_coordinate_map`,
+    :func:`codebook_fim_map`) as a parameter update."""
+    A = model.parameter(name, (n * n, x.dim))
+    return (A @ x.coordinates).reshape((n, n))
+
+
+def add_crb_epigraph(model: Model, F: AffineExpression, target: np.ndarray, weights: np.ndarray | Parameter,
                      name: str) -> AffineExpression:
-    """Add the Schur LMI above; return ``tr T`` (an upper bound on CRB / unit, tight at the optimum)."""
+    """Add the Schur LMI above; return ``tr T`` (an upper bound on CRB / unit, tight at the optimum).
+
+    ``weights`` are the CRB weights w (t,), or a (t, 1) parameter holding their square roots
+    (``S``), so a compiled program takes new weights as a parameter update.
+    """
     n, t = F.shape[0], len(target)
-    ES = np.zeros((n, t))
-    ES[np.asarray(target), np.arange(t)] = np.sqrt(weights)
+    if isinstance(weights, Parameter):
+        # E S as E * (1 s^T): entry (target[c], c) is s_c, the others no term at all (a parametric
+        # zero would be stored in the LMI and dropped again at every update)
+        unit = np.zeros((n, t))
+        unit[np.asarray(target), np.arange(t)] = 1.0
+        ES = unit * (np.ones((n, 1)) @ weights.T)
+    else:
+        ES = np.zeros((n, t))
+        ES[np.asarray(target), np.arange(t)] = np.sqrt(weights)
     T = model.symmetric(f"{name}_T", t)
     model.add(bmat([[F, ES], [ES.T, T]]) >> 0, name=f"{name}_schur")
     return trace(T)
@@ -55,9 +99,11 @@ def crb_unit(sc: BistaticMonostatic, bp: LinearFIM, ms: LinearFIM) -> float:
     """Common CRB unit (m^2): the BP CRB under isotropic full-power transmission.
 
     Both CRBs are divided by the same number, so the weighted sum keeps the paper's meaning.
+    ``bp.crb(P / (M n_tx) I)``, taken from :meth:`~isactoolbox.bpms.fim.LinearFIM.isotropic_scaled`
+    (one real product) rather than through the general covariance evaluation.
     """
-    iso = np.eye(sc.n_tx) * (sc.power_per_subcarrier / sc.n_tx)
-    return float(bp.crb(iso))
+    block = bp.scaled_crb_block(bp.isotropic_scaled())
+    return float(np.diagonal(block) @ bp.crb_weights)
 
 
 def codebook(sc: BistaticMonostatic) -> np.ndarray:

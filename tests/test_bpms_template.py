@@ -1,0 +1,58 @@
+"""WCRB programs compiled once per problem size: each scenario's instance must hold exactly the
+program built from that scenario's numbers as constants (the construction without templates)."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from isactoolbox.bpms.fim import bp_fim, ms_fim
+from isactoolbox.bpms.formulation import add_crb_epigraph, codebook, codebook_fim_expression, crb_unit
+from isactoolbox.bpms.problems import WCRBProblem, covariance_variable, wcrb_template
+from isactoolbox.bpms.scenario import BistaticMonostatic
+from isactoolbox.modeling import Model
+
+pytestmark = pytest.mark.filterwarnings("ignore::FutureWarning")
+
+
+def constant_program(sc: BistaticMonostatic, use_codebook: bool, rho: float):
+    """(15) with every scenario number a constant in the model: the independent reference."""
+    bp, ms = bp_fim(sc), ms_fim(sc)
+    unit = crb_unit(sc, bp, ms)
+    m = Model()
+    if use_codebook:
+        U = codebook(sc)
+        lam = m.real("lam", U.shape[1], lb=0.0)
+        m.add(lam.sum() <= 1.0, name="power")
+        Fb, Fm = codebook_fim_expression(bp, U, lam), codebook_fim_expression(ms, U, lam)
+    else:
+        _, _, Fb, Fm = covariance_variable(m, sc, bp, ms, reduce_range=True)
+    crb_b = add_crb_epigraph(m, Fb, bp.target, bp.crb_weights / unit, "bp")
+    crb_m = add_crb_epigraph(m, Fm, ms.target, ms.crb_weights / unit, "ms")
+    m.minimize(rho * crb_b + (1 - rho) * crb_m)
+    return m.compile().data()
+
+
+def assert_same_program(got, want):
+    np.testing.assert_allclose(got.c, want.c, rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(got.G.toarray(), want.G.toarray(), rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(got.h, want.h, rtol=1e-12, atol=1e-15)
+    assert [(l.name, l.n) for l in got.lmis] == [(l.name, l.n) for l in want.lmis]
+    for a, b in zip(got.lmis, want.lmis):
+        scale = np.abs(b.F).max()
+        np.testing.assert_allclose(a.F.toarray(), b.F.toarray(), rtol=1e-12, atol=1e-13 * scale)
+        np.testing.assert_allclose(a.f, b.f, rtol=1e-12, atol=1e-13 * scale)
+
+
+@pytest.mark.parametrize("use_codebook", [False, True], ids=["fdb", "cpa"])
+def test_instances_of_one_size_hold_each_scenarios_own_program(use_codebook):
+    first, second = BistaticMonostatic.paper(3), BistaticMonostatic.paper(3, seed=7)
+    hits = wcrb_template.cache_info().hits
+    p1 = WCRBProblem(first, use_codebook)
+    p2 = WCRBProblem(second, use_codebook)  # same size: the same compiled structure
+    assert wcrb_template.cache_info().hits >= hits + 1
+    p2.rho.value = 0.2  # the other instance keeps its own rho
+    assert_same_program(p1.compiled.data(), constant_program(first, use_codebook, 0.5))
+    assert_same_program(p2.compiled.data(), constant_program(second, use_codebook, 0.2))
+    # and the two programs do differ: the check above is not vacuous
+    F1, F2 = p1.compiled.data().lmis[-1].F, p2.compiled.data().lmis[-1].F
+    assert np.abs((F1 - F2).toarray()).max() > 1e-3 * np.abs(F1).max()
