@@ -108,6 +108,10 @@ def _rowwise_kron(a: sp.spmatrix, b: sp.spmatrix) -> sp.csr_matrix:
     """
     a, b = _csr(a), _csr(b)
     m, nb = a.shape[0], b.shape[1]
+    if a.nnz == m and b.nnz == m and _one_per_row(a) and _one_per_row(b):
+        # a parameter's or variable's own coordinates, row by row: one product per row
+        cols = a.indices.astype(np.int64) * nb + b.indices
+        return csr_from_arrays(a.data * b.data, cols, np.arange(m + 1), (m, a.shape[1] * nb))
     ca, cb = np.diff(a.indptr), np.diff(b.indptr)
     counts = ca * cb
     indptr = np.zeros(m + 1, dtype=np.int64)
@@ -150,9 +154,16 @@ def _part(t: sp.spmatrix, part: Any) -> sp.csr_matrix:
     return csr_from_arrays(np.ascontiguousarray(part(t.data)), t.indices, t.indptr, t.shape)
 
 
+def _one_per_row(t: sp.csr_matrix) -> bool:
+    """Whether every row of ``t`` holds exactly one stored entry."""
+    return bool(np.array_equal(t.indptr, np.arange(t.shape[0] + 1)))
+
+
 def _take_rows(t: sp.spmatrix, rows: np.ndarray) -> sp.csr_matrix:
     """``t[rows]`` (rows may repeat) from the row pointers, without scipy's fancy indexing."""
     t = _csr(t)
+    if t.nnz == t.shape[0] and _one_per_row(t):  # an identity-like map: entry r is row r
+        return csr_from_arrays(t.data[rows], t.indices[rows], np.arange(rows.size + 1), (rows.size, t.shape[1]))
     starts = t.indptr[rows].astype(np.int64)
     counts = t.indptr[rows + 1] - starts
     indptr = np.zeros(rows.size + 1, dtype=np.int64)
@@ -177,7 +188,6 @@ def _parametric_product(P: "AffineExpression", X: "AffineExpression") -> "Affine
     i, j, e = (a.ravel() for a in np.meshgrid(np.arange(m), np.arange(n), np.arange(k), indexing="ij"))
     p_rows, x_rows = i * k + e, e * n + j
     total = m * n * k
-    group_sum = csr_from_arrays(np.ones(total), np.arange(total), np.arange(0, total + 1, k), (m * n, total))
     terms: dict[Key, sp.spmatrix] = {}
     for (_, pp), tp in P.terms.items():
         picked_p = _take_rows(tp, p_rows)
@@ -191,7 +201,9 @@ def _parametric_product(P: "AffineExpression", X: "AffineExpression") -> "Affine
                 # every product in a group has its own P coordinate (i, e): no two share a column,
                 # so each group's sum is the concatenation of its k rows
                 t = csr_from_arrays(K.data, K.indices, K.indptr[::k], (m * n, K.shape[1]))
-            else:
+            else:  # constant entries of P: products may share a column, the sparse product sums them
+                group_sum = csr_from_arrays(np.ones(total), np.arange(total), np.arange(0, total + 1, k),
+                                            (m * n, total))
                 t = _csr(group_sum @ K)
             terms[key] = _csr(terms[key] + t) if key in terms else t
     return AffineExpression((m, n), terms, {**P._objects, **X._objects})
