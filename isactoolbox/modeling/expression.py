@@ -83,14 +83,8 @@ def _sum_rows(t: sp.spmatrix, rows: np.ndarray | None = None) -> sp.csr_matrix:
     What ``trace`` and ``sum`` need; a bincount over the picked entries, where the product with a
     one-row selection matrix cost a sparse-times-sparse product (about 0.1 ms) per term.
     """
-    t = _csr(t)
-    if rows is None:
-        cols, vals = t.indices, t.data
-    else:
-        starts, stops = t.indptr[rows], t.indptr[np.asarray(rows) + 1]
-        counts = stops - starts
-        pick = np.repeat(starts - np.cumsum(counts) + counts, counts) + np.arange(counts.sum())
-        cols, vals = t.indices[pick], t.data[pick]
+    t = _csr(t) if rows is None else _take_rows(t, np.asarray(rows))
+    cols, vals = t.indices, t.data
     n = t.shape[1]
     if np.iscomplexobj(vals):
         total = (np.bincount(cols, weights=vals.real, minlength=n)
@@ -108,7 +102,7 @@ def _rowwise_kron(a: sp.spmatrix, b: sp.spmatrix) -> sp.csr_matrix:
     """
     a, b = _csr(a), _csr(b)
     m, nb = a.shape[0], b.shape[1]
-    if a.nnz == m and b.nnz == m and _one_per_row(a) and _one_per_row(b):
+    if _one_per_row(a) and _one_per_row(b):
         # a parameter's or variable's own coordinates, row by row: one product per row
         cols = a.indices.astype(np.int64) * nb + b.indices
         return csr_from_arrays(a.data * b.data, cols, np.arange(m + 1), (m, a.shape[1] * nb))
@@ -156,13 +150,13 @@ def _part(t: sp.spmatrix, part: Any) -> sp.csr_matrix:
 
 def _one_per_row(t: sp.csr_matrix) -> bool:
     """Whether every row of ``t`` holds exactly one stored entry."""
-    return bool(np.array_equal(t.indptr, np.arange(t.shape[0] + 1)))
+    return t.nnz == t.shape[0] and bool(np.array_equal(t.indptr, np.arange(t.shape[0] + 1)))
 
 
 def _take_rows(t: sp.spmatrix, rows: np.ndarray) -> sp.csr_matrix:
     """``t[rows]`` (rows may repeat) from the row pointers, without scipy's fancy indexing."""
     t = _csr(t)
-    if t.nnz == t.shape[0] and _one_per_row(t):  # an identity-like map: entry r is row r
+    if _one_per_row(t):  # an identity-like map: entry r is row r
         return csr_from_arrays(t.data[rows], t.indices[rows], np.arange(rows.size + 1), (rows.size, t.shape[1]))
     starts = t.indptr[rows].astype(np.int64)
     counts = t.indptr[rows + 1] - starts
