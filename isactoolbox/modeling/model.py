@@ -150,8 +150,8 @@ class _HermitianPattern:
         i, j = np.divmod(block.row, n)
         self._last: tuple[np.ndarray, tuple[np.ndarray, np.ndarray]] | None = None
         self.nrows, self.nx = block.nrows, block.nx
-        self._full_layout: _LMILayout | None = None
-        self._partial_layout: tuple[np.ndarray, _LMILayout] | None = None
+        self._full_layout: _EntryLayout | None = None
+        self._partial_layout: tuple[np.ndarray, _EntryLayout] | None = None
         mirror = self._symmetric_mirror(block, n)
         if mirror is not None:
             # Symmetric structure (every Hermitian expression built here): the union is the pattern,
@@ -182,18 +182,18 @@ class _HermitianPattern:
         mirror = np.repeat(start[mirrored_row] - start, counts) + np.arange(block.size)
         return mirror if np.array_equal(block.col[mirror], block.col) else None
 
-    def layout(self, keep: np.ndarray | None) -> "_LMILayout":
+    def layout(self, keep: np.ndarray | None) -> "_EntryLayout":
         """Where the union entries kept by ``keep`` (None: all) go in (F, f). The all-kept layout is
         built once and the last partial one is kept: the exact zeros of a Fisher-information map sit
         at the same entries from one scenario to the next."""
         if keep is None:
             if self._full_layout is None:
-                self._full_layout = _LMILayout(self.row, self.col, self.i, self.j, self.nrows, self.nx)
+                self._full_layout = _EntryLayout(self.row, self.col, self.nrows, self.nx, (self.i, self.j))
             return self._full_layout
         last = self._partial_layout  # read once: instances of one compiled model share this pattern
         if last is not None and np.array_equal(last[0], keep):
             return last[1]
-        layout = _LMILayout(self.row[keep], self.col[keep], self.i[keep], self.j[keep], self.nrows, self.nx)
+        layout = _EntryLayout(self.row[keep], self.col[keep], self.nrows, self.nx, (self.i[keep], self.j[keep]))
         self._partial_layout = (keep, layout)
         return layout
 
@@ -212,13 +212,14 @@ class _HermitianPattern:
         return out
 
 
-class _LMILayout:
-    """The structure of one LMI's (F, f) for a fixed set of entries (row, col) sorted by row then
-    column, column ``nx`` the constant: what ``data()`` would otherwise recompute at every update."""
+class _EntryLayout:
+    """The structure of a block's (F, f) for a fixed set of entries (row, col) sorted by row then
+    column, column ``nx`` the constant: what ``data()`` would otherwise recompute at every update.
+    ``ij``: for an LMI, the matrix position (i, j) of each entry (its equilibration needs them)."""
 
-    def __init__(self, row: np.ndarray, col: np.ndarray, i: np.ndarray, j: np.ndarray, nrows: int,
-                 nx: int) -> None:
-        self.i, self.j = i, j
+    def __init__(self, row: np.ndarray, col: np.ndarray, nrows: int, nx: int,
+                 ij: tuple[np.ndarray, np.ndarray] | None = None) -> None:
+        self.i, self.j = ij if ij is not None else (None, None)
         self.var = col < nx
         self.indices = col[self.var]
         self.indptr = np.zeros(nrows + 1, dtype=np.int64)
@@ -226,6 +227,10 @@ class _LMILayout:
         self.const = ~self.var
         self.const_rows = row[self.const]
         self.shape = (nrows, nx)
+        # split() hands these to every update's F (scipy copies them only to narrow them to 32 bits):
+        # an in-place change of one F must fail, not corrupt the next update
+        for a in (self.indices, self.indptr):
+            a.setflags(write=False)
 
     def split(self, v: np.ndarray) -> tuple[sp.csr_matrix, np.ndarray]:
         """(F (nrows, nx) CSR, f (nrows,)) holding the entries' values ``v``."""
@@ -363,6 +368,7 @@ class CompiledModel:
         self._eq = self._block([(c.size, c.parts) for c in eq], "equality", real=True, names=[c.name for c in eq])
         self._ineq = self._block([(c.size, c.parts) for c in ineq], "inequality", real=True,
                                  names=[c.name for c in ineq])
+        self._eq_layout, self._ineq_layout = (_EntryLayout(b.row, b.col, b.nrows, nx) for b in (self._eq, self._ineq))
         self.row_names = {"==": self._row_ranges(eq), "<=": self._row_ranges(ineq)}
         self._lmis: list[tuple[str, int, _Block, Variable | None]] = []
         for v in self.variables:
@@ -498,8 +504,8 @@ class CompiledModel:
                 v, d = _equilibrate_lmi(v, layout.i, layout.j, n)
             F, f = layout.split(v)
             lmis.append(LMIData(name, n, block.is_complex, F, f, var, d))
-        A_eq, b_eq, eq_scale = _equilibrate_rows(self._eq, pfull, stamp)
-        G, h, ineq_scale = _equilibrate_rows(self._ineq, pfull, stamp)
+        A_eq, b_eq, eq_scale = _equilibrate_rows(self._eq, self._eq_layout, pfull, stamp)
+        G, h, ineq_scale = _equilibrate_rows(self._ineq, self._ineq_layout, pfull, stamp)
         self._data = CanonicalData(
             c=obj[:nx].copy(), c0=float(obj[nx]),
             A_eq=A_eq, b_eq=b_eq, G=G, h=h,
@@ -592,17 +598,6 @@ class _Triplets:
         self.nnz = self.data.size
 
 
-def _split_constant(v: np.ndarray, row: np.ndarray, col: np.ndarray, nrows: int,
-                    nx: int) -> tuple[sp.csr_matrix, np.ndarray]:
-    """(F, f) of entries ``v`` at (row, col) sorted by row then column, col ``nx`` the constant."""
-    var = col < nx
-    counts = np.bincount(row[var], minlength=nrows)
-    F = csr_from_arrays(v[var], col[var], np.concatenate([[0], np.cumsum(counts)]), (nrows, nx))
-    f = np.zeros(nrows, dtype=v.dtype)
-    f[row[~var]] = v[~var]
-    return F, f
-
-
 def _row_max(a: np.ndarray, row: np.ndarray, nrows: int) -> np.ndarray:
     """Largest of ``a`` (>= 0) per row, 0 for rows without entries."""
     out = np.zeros(nrows)
@@ -610,7 +605,7 @@ def _row_max(a: np.ndarray, row: np.ndarray, nrows: int) -> np.ndarray:
     return out
 
 
-def _equilibrate_rows(block: _Block, pfull: np.ndarray,
+def _equilibrate_rows(block: _Block, layout: _EntryLayout, pfull: np.ndarray,
                       stamp: tuple[int, ...]) -> tuple[sp.csr_matrix, np.ndarray, np.ndarray]:
     """The rows ``A x + b`` of a linear block, each scaled to unit infinity norm (same feasible set).
 
@@ -619,12 +614,13 @@ def _equilibrate_rows(block: _Block, pfull: np.ndarray,
     Clarabel on a network-ISAC SDP). Scaling rows is free and removes that failure mode.
     Returns ``(A (m, nx) CSR, b (m,), the positive factors (m,))``.
     """
-    m, nx = block.nrows, block.nx
     v = block.values(pfull, stamp).real
-    norms = _row_max(np.abs(v), block.row, m)
+    norms = _row_max(np.abs(v), block.row, block.nrows)
     scale = np.where(norms > 0, 1.0 / np.where(norms > 0, norms, 1.0), 1.0)
-    A, b = _split_constant(v * scale[block.row], block.row, block.col, m, nx)
-    A.eliminate_zeros()
+    A, b = layout.split(v * scale[block.row])
+    if not A.data.all():  # pattern entries that are zero at these values: not stored
+        A = A.copy()  # its own index arrays, not the layout's
+        A.eliminate_zeros()
     return A, b, scale
 
 
