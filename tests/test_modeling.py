@@ -198,6 +198,27 @@ def test_lmi_with_asymmetric_structure_is_symmetrised_on_the_union_of_both_patte
     np.testing.assert_allclose(lmi.scale, 1.0 / np.sqrt([2.0, 3.0]))
 
 
+def test_lmi_equilibration_scales_by_each_diagonal_entrys_largest_coefficient():
+    """d_i = 1 / sqrt(largest |coefficient| of entry (i, i)), 1 where that entry is empty, read from
+    the coefficient matrix entry by entry (a 3 x 3 LMI: an empty middle diagonal, the last row not
+    a diagonal one)."""
+    m = Model()
+    y = m.real("y", 3)
+    M = bmat([[4.0 * y[0] - 9.0, y[1], 0.5 * y[2]], [y[1], 0.0, 0.0], [0.5 * y[2], 0.0, 0.25 * y[2] + 0.01]])
+    m.add(M >> 0)
+    lmi = m.compile().data().lmis[0]
+    rows = lmi.F.toarray()
+    coefficients = np.hstack([rows, lmi.f[:, None]])
+    D = np.diag(lmi.scale)
+    largest = [np.abs(coefficients[i * 3 + i] / lmi.scale[i] ** 2).max() for i in range(3)]
+    want = [1.0 / np.sqrt(c) if c > 0 else 1.0 for c in largest]
+    np.testing.assert_allclose(lmi.scale, want, rtol=1e-14)
+    np.testing.assert_allclose(lmi.scale, [1 / 3.0, 1.0, 2.0], rtol=1e-14)
+    x = np.array([0.3, -1.2, 0.8])
+    value = np.array([[4 * x[0] - 9, x[1], 0.5 * x[2]], [x[1], 0, 0], [0.5 * x[2], 0, 0.25 * x[2] + 0.01]])
+    np.testing.assert_allclose((rows @ x + lmi.f).reshape(3, 3), D @ value @ D, rtol=0, atol=1e-14)
+
+
 def test_two_sided_constraints_compile_to_lhs_minus_rhs_with_scalar_sides_broadcast():
     """Each constraint keeps both sides; the compiled rows must equal lhs - rhs evaluated side by side
     (numpy on each side's value), a 1 x 1 side repeated over the other's entries."""

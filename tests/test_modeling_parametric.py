@@ -32,11 +32,16 @@ def test_parameter_matrix_times_variables_matches_numpy_before_and_after_an_upda
     H = m.hermitian("H", 3)
     x = m.real("x", (4, 2))
     P = m.parameter("P", (5, H.dim), rng.normal(size=(5, H.dim)))
+    S = m.symmetric("S", 4)
     Q = m.parameter("Q", (3, 4), rng.normal(size=(3, 4)) + 1j * rng.normal(size=(3, 4)), complex=True)
-    H.coords, x.coords = rng.normal(size=H.dim), rng.normal(size=8)
+    R = m.parameter("R", (3, 4), rng.normal(size=(3, 4)))
+    H.coords, x.coords, S.coords = rng.normal(size=H.dim), rng.normal(size=8), rng.normal(size=S.dim)
     xv = x.coords.reshape(4, 2)
     cases = {
         "P @ H.coordinates": (lambda: P @ H.coordinates, lambda: P.value @ H.coords[:, None]),
+        # one coefficient per product (real parameter, one coordinate per entry), several columns
+        "R @ x": (lambda: R @ x, lambda: R.value @ xv),
+        "R @ S": (lambda: R @ S, lambda: R.value @ S.value()),
         "Q @ (x + 1)": (lambda: Q @ (x + 1.0), lambda: Q.value @ (xv + 1.0)),
         "Q @ x, real part": (lambda: (Q @ x).real, lambda: (Q.value @ xv).real),
     }
@@ -45,6 +50,7 @@ def test_parameter_matrix_times_variables_matches_numpy_before_and_after_an_upda
         assert np.allclose(e.value(), want()), name
         P.value = rng.normal(size=P.shape)
         Q.value = rng.normal(size=Q.shape) + 1j * rng.normal(size=Q.shape)
+        R.value = rng.normal(size=R.shape)
         assert np.allclose(e.value(), want()), name + " after the update"
 
 
@@ -131,3 +137,22 @@ def test_row_helpers_equal_dense_evaluation():
     assert np.array_equal(_take_rows(b, rows).toarray(), b.toarray()[rows])
     assert np.allclose(_sum_rows(b, rows).toarray(), b.toarray()[rows].sum(axis=0))
     assert np.allclose(_sum_rows(a).toarray(), a.toarray().sum(axis=0))
+
+
+def test_parametric_lmi_is_checked_hermitian_at_the_values_it_is_solved_with():
+    """A parameter value that makes an LMI asymmetric is refused when the data are built (and so by
+    every backend's solve), not silently symmetrised; a symmetric value after it is accepted again."""
+    m = Model()
+    y = m.real("y", 2)
+    p = m.parameter("p", 1, value=1.0)
+    m.add(bmat([[y[0], p * y[1]], [y[1], y[0] + 1.0]]) >> 0, name="lmi")
+    m.minimize(y[0])
+    compiled = m.compile()
+    assert compiled.data().lmis[0].n == 2
+    p.value = 2.0
+    with pytest.raises(ModelError, match="'lmi' is not symmetric/Hermitian at the current parameter values"):
+        compiled.data()
+    with pytest.raises(ModelError, match="not symmetric"):
+        get_backend("cvxopt").solve(compiled)
+    p.value = 1.0
+    assert compiled.data().lmis[0].n == 2

@@ -204,21 +204,26 @@ class CvxoptBackend(Backend):
         it in every residual, both slow from a sparse G. Dense, the same iterations ran 2.1x faster on
         the BPMS WCRB SDP (122 -> 58 ms), 1.9x on its full 16 x 16 program and 1.3-1.5x on the
         network-ISAC SDPs, down to 0.6% filled (4686 x 1158, branch-and-bound root: 7.1 -> 5.5 s).
-        The dense G is filled from the blocks' entries directly, with no stacked sparse G in between
-        (canonical data hold no duplicate entries, so assigning them equals summing them).
+        The dense G is filled from the blocks' entries directly, in CVXOPT's own buffer, with no stacked
+        sparse G or numpy copy in between (canonical data hold no duplicate entries, so assigning them
+        equals summing them).
         """
         import cvxopt
 
         m = sum(M.shape[0] for M, _ in blocks)
         if self.params["kkt_solver"] == "chol2" or m * n > _DENSE_G_SIZE:
             return _spmatrix(stack_rows([M if sign > 0 else -M for M, sign in blocks], n))
-        G = np.zeros((m, n), order="F")
+        G = cvxopt.matrix(0.0, (m, n))
+        view = np.asarray(G)  # CVXOPT's buffer, column-major: filled in place, no second dense copy
+        if not (view.flags.writeable and np.may_share_memory(view, np.asarray(G))):
+            view = np.zeros((m, n), order="F")  # a CVXOPT that exports copies: fill, then copy once
+            G = None
         r0 = 0
         for M, sign in blocks:
             rows = r0 + np.repeat(np.arange(M.shape[0]), np.diff(M.indptr))
-            G[rows, M.indices] = M.data if sign > 0 else -M.data
+            view[rows, M.indices] = M.data if sign > 0 else -M.data
             r0 += M.shape[0]
-        return cvxopt.matrix(G)
+        return G if G is not None else cvxopt.matrix(view)
 
     def _solve(self, handle: dict[str, Any], model: Any, *, verbose: bool, time_limit: float | None,
                keep_log: bool) -> Solution:

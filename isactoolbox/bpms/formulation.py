@@ -82,11 +82,11 @@ def add_crb_epigraph(model: Model, F: AffineExpression, target: np.ndarray, weig
     """
     n, t = F.shape[0], len(target)
     if isinstance(weights, Parameter):
-        # E S as E * (1 s^T): entry (target[c], c) is s_c, the others no term at all (a parametric
-        # zero would be stored in the LMI and dropped again at every update)
-        unit = np.zeros((n, t))
-        unit[np.asarray(target), np.arange(t)] = 1.0
-        ES = unit * (np.ones((n, 1)) @ weights.T)
+        # E S as a constant selection of s: entry (target[c], c) is s_c, the others no term at all (a
+        # parametric zero would be stored in the LMI and dropped again at every update)
+        select = np.zeros((n * t, t))
+        select[np.asarray(target) * t + np.arange(t), np.arange(t)] = 1.0
+        ES = (select @ weights).reshape((n, t))
     else:
         ES = np.zeros((n, t))
         ES[np.asarray(target), np.arange(t)] = np.sqrt(weights)

@@ -28,7 +28,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from isactoolbox.errors import ModelError
-from isactoolbox.modeling.csr import csr_from_arrays, dense_to_csr
+from isactoolbox.modeling.csr import _INT32_MAX, csr_from_arrays, dense_to_csr
 
 _ids = itertools.count(1)
 #: Parameter versions are drawn from one counter: a compiled model's stamp (the tuple of its
@@ -131,14 +131,15 @@ def _scatter_rows(pieces: list[tuple[np.ndarray, sp.spmatrix]], nrows: int) -> s
         counts[target] = np.diff(t.indptr)
     indptr = np.concatenate([[0], np.cumsum(counts)])
     dtype = np.result_type(*[t.dtype for _, t in mats])
-    indices = np.empty(indptr[-1], dtype=np.int64)
+    ncols = mats[0][1].shape[1]
+    indices = np.empty(indptr[-1], dtype=np.int32 if ncols <= _INT32_MAX else np.int64)
     data = np.empty(indptr[-1], dtype=dtype)
     for target, t in mats:
-        old_row = np.repeat(np.arange(t.shape[0]), np.diff(t.indptr))
-        dest = indptr[target[old_row]] + (np.arange(t.nnz) - t.indptr[old_row])
+        # entry q of row r goes to indptr[target[r]] + (q - t.indptr[r])
+        dest = np.repeat(indptr[target] - t.indptr[:-1], np.diff(t.indptr)) + np.arange(t.nnz)
         indices[dest] = t.indices
         data[dest] = t.data
-    return csr_from_arrays(data, indices, indptr, (nrows, mats[0][1].shape[1]))
+    return csr_from_arrays(data, indices, indptr, (nrows, ncols))
 
 
 def _part(t: sp.spmatrix, part: Any) -> sp.csr_matrix:
@@ -179,26 +180,39 @@ def _parametric_product(P: "AffineExpression", X: "AffineExpression") -> "Affine
     n = X.shape[1]
     if X.shape[0] != k:
         raise ModelError(f"matmul shapes {P.shape} @ {X.shape} do not match")
-    i, j, e = (a.ravel() for a in np.meshgrid(np.arange(m), np.arange(n), np.arange(k), indexing="ij"))
-    p_rows, x_rows = i * k + e, e * n + j
     total = m * n * k
+    expanded: tuple[np.ndarray, np.ndarray] | None = None  # P's and X's row of each (i, j, e)
     terms: dict[Key, sp.spmatrix] = {}
     for (_, pp), tp in P.terms.items():
-        picked_p = _take_rows(tp, p_rows)
+        tp = _csr(tp)
         for (vx, px), tx in X.terms.items():
             if pp is not None and px is not None:
                 raise ModelError("product of two parameters is not affine in the parameters; "
                                  "fold them into one parameter")
             key = (vx, pp if pp is not None else px)
-            K = _rowwise_kron(_take_rows(tx, x_rows), picked_p)
-            if pp is not None:
-                # every product in a group has its own P coordinate (i, e): no two share a column,
-                # so each group's sum is the concatenation of its k rows
-                t = csr_from_arrays(K.data, K.indices, K.indptr[::k], (m * n, K.shape[1]))
-            else:  # constant entries of P: products may share a column, the sparse product sums them
-                group_sum = csr_from_arrays(np.ones(total), np.arange(total), np.arange(0, total + 1, k),
-                                            (m * n, total))
-                t = _csr(group_sum @ K)
+            tx = _csr(tx)
+            if pp is not None and _one_per_row(tp) and _one_per_row(tx):
+                # A parameter matrix times a variable's coordinates (a Fisher-information map): each
+                # product (i, j, e) is one coefficient, at X's coordinate of (e, j) and P's of (i, e),
+                # laid out by broadcasting rather than through expanded row selections.
+                x_cols, x_vals = tx.indices.reshape(k, n).T, tx.data.reshape(k, n).T  # (n, k)
+                cols = (x_cols.astype(np.int64) * tp.shape[1] + tp.indices.reshape(m, 1, k)).ravel()
+                vals = (x_vals * tp.data.reshape(m, 1, k)).ravel()
+                t = csr_from_arrays(vals, cols, np.arange(0, total + 1, k), (m * n, tx.shape[1] * tp.shape[1]))
+            else:
+                if expanded is None:
+                    i, j, e = (a.ravel() for a in np.meshgrid(np.arange(m), np.arange(n), np.arange(k),
+                                                              indexing="ij"))
+                    expanded = (i * k + e, e * n + j)
+                K = _rowwise_kron(_take_rows(tx, expanded[1]), _take_rows(tp, expanded[0]))
+                if pp is not None:
+                    # every product in a group has its own P coordinate (i, e): no two share a column,
+                    # so each group's sum is the concatenation of its k rows
+                    t = csr_from_arrays(K.data, K.indices, K.indptr[::k], (m * n, K.shape[1]))
+                else:  # constant entries of P: products may share a column, the sparse product sums them
+                    group_sum = csr_from_arrays(np.ones(total), np.arange(total), np.arange(0, total + 1, k),
+                                                (m * n, total))
+                    t = _csr(group_sum @ K)
             terms[key] = _csr(terms[key] + t) if key in terms else t
     return AffineExpression((m, n), terms, {**P._objects, **X._objects})
 
@@ -512,7 +526,7 @@ class Variable(AffineExpression):
         coordinates (``A @ X.coordinates``, A a real (m, dim) constant or parameter) is real with
         one coefficient per coordinate; given on the entries it is complex, with a coefficient on
         both entries (x, y) and (y, x) of every coordinate."""
-        return AffineExpression((self.dim, 1), {(self.id, None): sp.identity(self.dim, format="csr")},
+        return AffineExpression((self.dim, 1), {(self.id, None): _entry_map("real", (self.dim, 1))[1]},
                                 {self.id: self})
 
     def __repr__(self) -> str:
@@ -532,10 +546,11 @@ class Parameter(AffineExpression):
         self.name = name
         self.complex = bool(complex)
         size = shape[0] * shape[1]
-        if self.complex:
-            E = sp.hstack([sp.identity(size), 1j * sp.identity(size)], format="csr")
+        if self.complex:  # entry r is coordinate r + 1j * coordinate size + r
+            cols = np.stack([np.arange(size), size + np.arange(size)], axis=1).ravel()
+            E = csr_from_arrays(np.tile([1.0, 1.0j], size), cols, np.arange(0, 2 * size + 1, 2), (size, 2 * size))
         else:
-            E = sp.identity(size, format="csr", dtype=float)
+            E = _entry_map("real", (size, 1))[1]  # the identity, shared
         self.pdim = E.shape[1]
         self.entry_map = E
         self.version = 0
@@ -577,7 +592,7 @@ def _entry_map(kind: str, shape: tuple[int, int]) -> tuple[int, sp.csr_matrix]:
     n = shape[0]
     if kind == "real":
         dim = shape[0] * shape[1]
-        E = sp.identity(dim, format="csr", dtype=float)
+        E = csr_from_arrays(np.ones(dim), np.arange(dim), np.arange(dim + 1), (dim, dim))
     elif kind == "symmetric":
         iu = np.triu_indices(n)
         dim = iu[0].size

@@ -147,7 +147,6 @@ class _HermitianPattern:
 
     def __init__(self, block: _Block, n: int) -> None:
         nx1 = block.nx + 1
-        i, j = np.divmod(block.row, n)
         self._last: tuple[np.ndarray, tuple[np.ndarray, np.ndarray]] | None = None
         self.nrows, self.nx = block.nrows, block.nx
         self._full_layout: _EntryLayout | None = None
@@ -158,14 +157,14 @@ class _HermitianPattern:
             # and entry q has its mirror at pattern entry mirror[q].
             self.own, self.mirror = None, mirror
             self.row, self.col = block.row, block.col
-            self.i, self.j = i, j
         else:
+            i, j = np.divmod(block.row, n)
             mirrored = (j * n + i) * nx1 + block.col  # key of each entry's mirror position
             union = np.union1d(block.key, mirrored)
             self.own = _lookup(block.key, union)
             self.row, self.col = np.divmod(union, nx1)
-            self.i, self.j = np.divmod(self.row, n)
-            self.mirror = _lookup(block.key, (self.j * n + self.i) * nx1 + self.col)
+            i, j = np.divmod(self.row, n)
+            self.mirror = _lookup(block.key, (j * n + i) * nx1 + self.col)
 
     @staticmethod
     def _symmetric_mirror(block: _Block, n: int) -> np.ndarray | None:
@@ -188,12 +187,12 @@ class _HermitianPattern:
         at the same entries from one scenario to the next."""
         if keep is None:
             if self._full_layout is None:
-                self._full_layout = _EntryLayout(self.row, self.col, self.nrows, self.nx, (self.i, self.j))
+                self._full_layout = _EntryLayout(self.row, self.col, self.nrows, self.nx)
             return self._full_layout
         last = self._partial_layout  # read once: instances of one compiled model share this pattern
         if last is not None and np.array_equal(last[0], keep):
             return last[1]
-        layout = _EntryLayout(self.row[keep], self.col[keep], self.nrows, self.nx, (self.i[keep], self.j[keep]))
+        layout = _EntryLayout(self.row[keep], self.col[keep], self.nrows, self.nx)
         self._partial_layout = (keep, layout)
         return layout
 
@@ -215,11 +214,10 @@ class _HermitianPattern:
 class _EntryLayout:
     """The structure of a block's (F, f) for a fixed set of entries (row, col) sorted by row then
     column, column ``nx`` the constant: what ``data()`` would otherwise recompute at every update.
-    ``ij``: for an LMI, the matrix position (i, j) of each entry (its equilibration needs them)."""
+    ``row`` is kept: an LMI's equilibration reads each entry's matrix position from it."""
 
-    def __init__(self, row: np.ndarray, col: np.ndarray, nrows: int, nx: int,
-                 ij: tuple[np.ndarray, np.ndarray] | None = None) -> None:
-        self.i, self.j = ij if ij is not None else (None, None)
+    def __init__(self, row: np.ndarray, col: np.ndarray, nrows: int, nx: int) -> None:
+        self.row = row
         self.var = col < nx
         self.indices = col[self.var]
         self.indptr = np.zeros(nrows + 1, dtype=np.int64)
@@ -450,13 +448,13 @@ class CompiledModel:
         return _Block(cat(rows, np.int64), cat(xcols, np.int64), cat(pcols, np.int64), v, r0, nx, npar)
 
     def _check_lmis_hermitian(self) -> None:
+        """Refuse an LMI that is not Hermitian. One without parameters is checked here, once; one
+        with parameters at every ``data()``, at the values it is solved with (its values at compile
+        time are placeholders, and a new value can make it asymmetric)."""
         pfull, stamp = self._pfull(), self._current_stamp()
         for (name, n, block, _), mirror in zip(self._lmis, self._mirrors):
-            M, MH = mirror.parts(block.values(pfull, stamp))
-            err = np.max(np.abs(M - MH), initial=0.0)
-            if err > HERMITIAN_RTOL * max(np.max(np.abs(M), initial=0.0), 1e-300):
-                raise ModelError(f"LMI {name!r} is not symmetric/Hermitian (max asymmetry {err:.2e}); "
-                                 f"write it as e.g. bmat([[A, B], [B.H, C]])")
+            if not block.parametric:
+                _require_hermitian(name, *mirror.parts(block.values(pfull, stamp)), parametric=False)
 
     @property
     def problem_class(self) -> ProblemClass:
@@ -486,13 +484,14 @@ class CompiledModel:
         if self._data is not None and stamp == self._stamp:
             return self._data
         pfull = self._pfull()
-        self._stamp = stamp
         nx = self.nx
         obj = np.zeros(nx + 1)
         np.add.at(obj, self._objective.col, self._objective.values(pfull, stamp).real)
         lmis = []
         for (name, n, block, var), mirror in zip(self._lmis, self._mirrors):
             M, MH = mirror.parts(block.values(pfull, stamp))
+            if block.parametric:
+                _require_hermitian(name, M, MH, parametric=True)
             # Products like T X T^H leave rounding residue where the Hermitian matrix has exact zeros
             # (imaginary diagonal, cancelled couplings): on the network-ISAC SDP 864 entries of
             # ~1e-25 that cost Clarabel sparsity and accuracy (3e-4 relative objective error, against
@@ -501,7 +500,7 @@ class CompiledModel:
             layout = mirror.layout(keep)
             d = None
             if var is None:
-                v, d = _equilibrate_lmi(v, layout.i, layout.j, n)
+                v, d = _equilibrate_lmi(v, layout.row, n)
             F, f = layout.split(v)
             lmis.append(LMIData(name, n, block.is_complex, F, f, var, d))
         A_eq, b_eq, eq_scale = _equilibrate_rows(self._eq, self._eq_layout, pfull, stamp)
@@ -510,6 +509,7 @@ class CompiledModel:
             c=obj[:nx].copy(), c0=float(obj[nx]),
             A_eq=A_eq, b_eq=b_eq, G=G, h=h,
             lmis=lmis, lb=self.lb, ub=self.ub, integer=self.integer, eq_scale=eq_scale, ineq_scale=ineq_scale)
+        self._stamp = stamp  # only now: data that failed to build are never served as current
         return self._data
 
     @property
@@ -598,6 +598,16 @@ class _Triplets:
         self.nnz = self.data.size
 
 
+def _require_hermitian(name: str, M: np.ndarray, MH: np.ndarray, parametric: bool) -> None:
+    """ModelError unless M (an LMI's entries) equals M^H (the same entries of its conjugate transpose)
+    to HERMITIAN_RTOL relative to its largest entry."""
+    err = np.max(np.abs(M - MH), initial=0.0)
+    if err > HERMITIAN_RTOL * max(np.max(np.abs(M), initial=0.0), 1e-300):
+        where = " at the current parameter values" if parametric else ""
+        raise ModelError(f"LMI {name!r} is not symmetric/Hermitian{where} (max asymmetry {err:.2e}); "
+                         f"write it as e.g. bmat([[A, B], [B.H, C]])")
+
+
 def _row_max(a: np.ndarray, row: np.ndarray, nrows: int) -> np.ndarray:
     """Largest of ``a`` (>= 0) per row, 0 for rows without entries."""
     out = np.zeros(nrows)
@@ -641,13 +651,23 @@ def _drop_residue(v: np.ndarray, rtol: float = 1e-14) -> tuple[np.ndarray, np.nd
     return (v, None) if keep.all() else (v[keep], keep)
 
 
-def _equilibrate_lmi(v: np.ndarray, i: np.ndarray, j: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray | None]:
+def _equilibrate_lmi(v: np.ndarray, row: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray | None]:
     """Values of the congruence ``D M D`` (D diagonal > 0, same PSD set) bringing every diagonal entry's
     largest coefficient to 1; Fisher-information LMIs otherwise mix entries from 1e-6 to 1e3.
-    ``v`` are coefficients of M's entries (i, j); returns (scaled values, d)."""
-    diag = i == j
-    mags = _row_max(np.abs(v[diag]), i[diag], n)
+    ``v`` are coefficients of M's entries at rows ``row`` of vec(M) (row-major, sorted); returns
+    (scaled values, d)."""
+    diagonal = np.arange(n) * (n + 1)
+    # each diagonal row's coefficients are one run of the sorted entries: a reduceat over the runs'
+    # bounds [lo_0, hi_0, lo_1, ...] gives each run's maximum at the even positions
+    lo, hi = np.searchsorted(row, diagonal, "left"), np.searchsorted(row, diagonal, "right")
+    present = hi > lo
+    bounds = np.stack([lo[present], hi[present]], axis=1).ravel()
+    if bounds.size and bounds[-1] == v.size:  # the last run ends the array: reduceat's last segment
+        bounds = bounds[:-1]
+    mags = np.zeros(n)
+    if bounds.size:
+        mags[present] = np.maximum.reduceat(np.abs(v), bounds)[0::2]
     if not np.any(mags > 0):
         return v, None
     d = 1.0 / np.sqrt(np.where(mags > 0, mags, 1.0))
-    return v * (d[i] * d[j]), d
+    return v * np.outer(d, d).ravel()[row], d
