@@ -79,12 +79,18 @@ def orthant_rows(data: Any, nx: int) -> tuple[sp.csr_matrix, np.ndarray]:
 def real_lmis(data: Any) -> list[tuple[sp.csr_matrix, np.ndarray, int]]:
     """Every LMI of ``data`` as real ``(F, f, n)``: ``mat(F x + f) >> 0``, row-major n x n symmetric.
 
-    Complex Hermitian LMIs come back embedded (:func:`real_embedding`, so n is twice theirs).
+    Complex Hermitian LMIs come back embedded (:func:`real_embedding`, so n is twice theirs), the
+    embedding kept in ``lmi.derived`` (an LMI without parameters is embedded once, not per solve).
     """
     out = []
     for lmi in data.lmis:
         if lmi.complex:
-            F, f = real_embedding(lmi.F, lmi.f, lmi.n)
+            if "real_embedding" not in lmi.derived:  # once per LMIData: fixed LMIs keep theirs
+                F, f = real_embedding(lmi.F, lmi.f, lmi.n)
+                for a in (F.data, F.indices, F.indptr, f):  # shared by later solves: read-only
+                    a.setflags(write=False)
+                lmi.derived["real_embedding"] = (F, f)
+            F, f = lmi.derived["real_embedding"]
             out.append((F, f, 2 * lmi.n))
         else:
             F = lmi.F if not np.iscomplexobj(lmi.F.data) else sp.csr_matrix(lmi.F.real)

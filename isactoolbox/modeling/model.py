@@ -52,6 +52,9 @@ class LMIData:
     f: np.ndarray  # (n*n,)
     variable: Variable | None  # set when the LMI is "this matrix variable is PSD"
     scale: np.ndarray | None = None  # d of the congruence D M D applied (None: unscaled)
+    #: forms of these data a backend derives (the real embedding of a complex LMI), kept with them: an
+    #: LMI without parameters is one LMIData for every data() of the model and of its instances
+    derived: dict[str, Any] = dataclasses.field(default_factory=dict, repr=False, compare=False)
 
 
 @dataclasses.dataclass
@@ -79,34 +82,32 @@ class _Block:
     The pattern is every (row, column) pair that some term touches, sorted by row then column
     (column ``nx`` is the constant), so it is CSR structure as it stands. Each input triplet
     ``(row, column, parameter coordinate, coefficient)`` adds ``coefficient * pfull[parameter]`` to its
-    pattern entry (``pfull[npar] = 1`` for terms without a parameter). Values are one weighted
-    ``bincount`` over the triplets: no sparse-matrix objects are built per update.
+    pattern entry (``pfull[npar] = 1`` for terms without a parameter). Values are the triplets'
+    products, summed per entry by a weighted ``bincount`` where several triplets share one: no
+    sparse-matrix objects are built per update.
     """
 
     def __init__(self, rows: np.ndarray, xcol: np.ndarray, pcol: np.ndarray, vals: np.ndarray,
                  nrows: int, nx: int, npar: int) -> None:
         self.nrows, self.nx, self.npar = nrows, nx, npar
         rows = rows.astype(np.int64, copy=False)
+        pcol = pcol.astype(np.int64, copy=False)
         key = rows * (nx + 1) + xcol
-        if key.size < 2 or bool(np.all(key[1:] > key[:-1])):
-            # one term in CSR order (most LMIs, every bmat): already the pattern
-            pattern, entry = key, np.arange(key.size)
-            self.row, self.col = rows, xcol
-        else:
+        entry = None  # the triplets' pattern entries: None while they are the pattern itself, in order
+        if not _increasing(key):
             # Terms arrive as row-sorted runs (CSR order each); a stable sort merges runs in near-linear
-            # time where np.unique's quicksort took most of the compile (1.4 ms of 6 on the BPMS SDP).
+            # time. The triplets are kept in the merged order, so a block with one triplet per entry
+            # (every LMI here) is valued by a product, with no scatter or bincount per update.
             order = np.argsort(key, kind="stable")
-            skey = key[order]
-            first = np.ones(skey.size, dtype=bool)
-            first[1:] = skey[1:] != skey[:-1]
-            pattern = skey[first]
-            entry = np.empty(key.size, dtype=np.int64)
-            entry[order] = np.cumsum(first) - 1
-            picked = order[first]
-            self.row, self.col = rows[picked], xcol[picked]
-        self.key = pattern
+            key, rows, xcol, pcol, vals = key[order], rows[order], xcol[order], pcol[order], vals[order]
+            if not _increasing(key):  # several triplets on one entry: each entry sums its run
+                first = np.ones(key.size, dtype=bool)
+                first[1:] = key[1:] != key[:-1]
+                entry = np.cumsum(first) - 1
+                key, rows, xcol = key[first], rows[first], xcol[first]
+        self.key, self.row, self.col = key, rows, xcol
         self.indptr = np.concatenate([[0], np.cumsum(np.bincount(self.row, minlength=nrows))])
-        self._entry, self._par, self._coef = entry, pcol.astype(np.int64, copy=False), vals
+        self._entry, self._par, self._coef = entry, pcol, vals
         self.parametric = bool(np.any(self._par < npar))
         self._cache: tuple[tuple[int, ...], np.ndarray] | None = None
 
@@ -128,7 +129,9 @@ class _Block:
         if cache is not None and (not self.parametric or cache[0] == stamp):
             return cache[1]
         w = self._coef * pfull[self._par]
-        if np.iscomplexobj(w):
+        if self._entry is None:
+            out = w
+        elif np.iscomplexobj(w):
             out = (np.bincount(self._entry, weights=w.real, minlength=self.size)
                    + 1j * np.bincount(self._entry, weights=w.imag, minlength=self.size))
         else:
@@ -235,6 +238,11 @@ class _EntryLayout:
         f = np.zeros(self.shape[0], dtype=v.dtype)
         f[self.const_rows] = v[self.const]
         return csr_from_arrays(v[self.var], self.indices, self.indptr, self.shape), f
+
+
+def _increasing(a: np.ndarray) -> bool:
+    """Whether ``a`` is strictly increasing (sorted without repeats)."""
+    return a.size < 2 or bool(np.all(a[1:] > a[:-1]))
 
 
 def _lookup(sorted_keys: np.ndarray, keys: np.ndarray) -> np.ndarray:
@@ -391,6 +399,8 @@ class CompiledModel:
         self.integer = np.array(integer, dtype=np.int64)
         self._data: CanonicalData | None = None
         self._stamp: tuple[int, ...] | None = None
+        #: LMIData of the LMIs without parameters, built at the first data() (instances share it)
+        self._fixed_lmis: dict[int, LMIData] = {}
         self._check_lmis_hermitian()
 
     # -- structure --
@@ -488,7 +498,10 @@ class CompiledModel:
         obj = np.zeros(nx + 1)
         np.add.at(obj, self._objective.col, self._objective.values(pfull, stamp).real)
         lmis = []
-        for (name, n, block, var), mirror in zip(self._lmis, self._mirrors):
+        for k, ((name, n, block, var), mirror) in enumerate(zip(self._lmis, self._mirrors)):
+            if k in self._fixed_lmis:
+                lmis.append(self._fixed_lmis[k])
+                continue
             M, MH = mirror.parts(block.values(pfull, stamp))
             if block.parametric:
                 _require_hermitian(name, M, MH, parametric=True)
@@ -503,6 +516,10 @@ class CompiledModel:
                 v, d = _equilibrate_lmi(v, layout.row, n)
             F, f = layout.split(v)
             lmis.append(LMIData(name, n, block.is_complex, F, f, var, d))
+            if not block.parametric:
+                for a in (F.data, f):  # shared from now on: an in-place change must fail, not spread
+                    a.setflags(write=False)
+                self._fixed_lmis[k] = lmis[-1]
         A_eq, b_eq, eq_scale = _equilibrate_rows(self._eq, self._eq_layout, pfull, stamp)
         G, h, ineq_scale = _equilibrate_rows(self._ineq, self._ineq_layout, pfull, stamp)
         self._data = CanonicalData(
