@@ -56,3 +56,26 @@ def test_instances_of_one_size_hold_each_scenarios_own_program(use_codebook):
     # and the two programs do differ: the check above is not vacuous
     F1, F2 = p1.compiled.data().lmis[-1].F, p2.compiled.data().lmis[-1].F
     assert np.abs((F1 - F2).toarray()).max() > 1e-3 * np.abs(F1).max()
+
+
+def test_fim_coordinate_map_evaluates_the_fim_of_a_hermitian_covariance():
+    """A @ X.coordinates against LinearFIM.scaled (the factor evaluated directly), on random Hermitian
+    covariances of the full and of the range-reduced program; rows (a, b) and (b, a) equal exactly."""
+    from isactoolbox.bpms.fim import shared_range
+    from isactoolbox.bpms.formulation import fim_coordinate_map
+
+    rng = np.random.default_rng(5)
+    sc = BistaticMonostatic.paper(3)
+    bp, ms = bp_fim(sc), ms_fim(sc)
+    Q = shared_range(bp, ms)
+    for lin in (bp, ms, bp.restricted(Q), ms.restricted(Q)):
+        X = Model().hermitian("X", lin.n_tx)
+        B = rng.normal(size=(lin.n_tx, lin.n_tx)) + 1j * rng.normal(size=(lin.n_tx, lin.n_tx))
+        value = B @ B.conj().T
+        X.coords = np.linalg.lstsq(X.entry_map.toarray(), value.ravel(), rcond=None)[0].real
+        A = fim_coordinate_map(lin, X)
+        got = (A @ X.coords).reshape(lin.size, lin.size)
+        want = lin.scaled(value)
+        np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-12 * np.abs(want).max())
+        rows = A.reshape(lin.size, lin.size, -1)
+        assert np.array_equal(rows, rows.transpose(1, 0, 2))

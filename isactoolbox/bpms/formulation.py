@@ -42,20 +42,29 @@ def codebook_fim_expression(lin: LinearFIM, U: np.ndarray, lam: AffineExpression
 def fim_coordinate_map(lin: LinearFIM, X: Variable) -> np.ndarray:
     """A (n^2, X.dim), real: row-major ``vec Ft(X) = A @ X.coordinates`` for a Hermitian (n_tx, n_tx) X.
 
-    The value a parametric program (:func:`parametric_fim`) takes for this FIM; the rows of
-    entries (a, b) and (b, a) are equal exactly, since ``C_ab = C_ba`` exactly. For the coordinate
+    The value a parametric program (:func:`parametric_fim`) takes for this FIM. For the coordinate
     basis of a Hermitian X (the diagonal, then Re and Im of the upper triangle, row-major),
-    ``tr(C E_k)`` is ``C_xx``, ``2 Re C_xy`` and ``2 Im C_xy`` (C exactly Hermitian): gathered, where
-    ``Re (C_mat @ entry_map)`` costs a complex product, with the same numbers.
+    ``tr(C E_k)`` is ``C_xx``, ``2 Re C_xy`` and ``2 Im C_xy``, so only the entries x <= y of each
+    ``C_ab`` are needed. They come straight from the factor, ``C_ab = (F_a^H F_b + F_b^H F_a) / 2``,
+    without the full coefficient tensor; the rows of (a, b) and (b, a) add the same two numbers, so
+    they are equal exactly.
     """
     n, nt = lin.size, lin.n_tx
     if X.kind != "hermitian":
         Cmat = lin.coefficients.transpose(0, 1, 3, 2).reshape(n * n, nt * nt)  # as in fim_expression
         return (Cmat @ X.entry_map.toarray()).real
-    C = lin.coefficients.reshape(n * n, nt * nt)
-    x, y = np.triu_indices(nt, 1)
-    upper = C[:, x * nt + y]
-    return np.concatenate([C[:, np.arange(nt) * (nt + 1)].real, 2.0 * upper.real, 2.0 * upper.imag], axis=1)
+    r = lin.factor.shape[1]
+    Phi = lin.factor.transpose(1, 0, 2).reshape(r, n * nt)
+    H = (Phi.conj().T @ Phi).reshape(n, nt, n, nt)  # H[a, x, b, y] = (F_a^H F_b)[x, y]
+    up_x, up_y = np.triu_indices(nt, 1)
+    xs, ys = np.concatenate([np.arange(nt), up_x]), np.concatenate([np.arange(nt), up_y])
+    Hp = H[:, xs, :, ys]  # (pairs, n, n): advanced indices first
+    C = (Hp + Hp.transpose(0, 2, 1)).reshape(xs.size, n * n)  # 2 C_ab[x, y], pair by pair
+    A = np.empty((n * n, X.dim))
+    A[:, :nt] = 0.5 * C[:nt].real.T
+    A[:, nt:nt + up_x.size] = C[nt:].real.T
+    A[:, nt + up_x.size:] = C[nt:].imag.T
+    return A
 
 
 def codebook_fim_map(lin: LinearFIM, U: np.ndarray) -> np.ndarray:
