@@ -156,3 +156,20 @@ def test_parametric_lmi_is_checked_hermitian_at_the_values_it_is_solved_with():
         get_backend("cvxopt").solve(compiled)
     p.value = 1.0
     assert compiled.data().lmis[0].n == 2
+
+
+def test_parameter_values_are_read_only_and_instances_share_them_until_set():
+    """A change in place would bypass the version (stale compiled data), so values are read-only; an
+    instance starts from its template's values and gets its own on the first update."""
+    m = Model()
+    x = m.real("x", 2)
+    p = m.parameter("p", 2, value=[1.0, 2.0])
+    m.add(p.T @ x <= 1.0)
+    compiled = m.compile()
+    with pytest.raises(ValueError):
+        p.value[0, 0] = 5.0
+    twin = compiled.instance()
+    assert twin.version != compiled.version
+    twin.parameter("p").value = [3.0, 4.0]
+    assert np.array_equal(p.value.ravel(), [1.0, 2.0])
+    assert np.array_equal(twin.parameter("p").value.ravel(), [3.0, 4.0])

@@ -574,6 +574,13 @@ class Parameter(AffineExpression):
         if not np.all(np.isfinite(arr)):
             raise ModelError(f"parameter {self.name!r} must be finite")
         self._value = arr.astype(np.complex128 if self.complex else float)
+        # Read-only: a change in place would bypass the version (compiled data would go stale), and
+        # instances of a compiled model start out sharing their template's values.
+        self._value.setflags(write=False)
+        self.renew_version()
+
+    def renew_version(self) -> None:
+        """A new version for the same value: compiled data holding this parameter count as changed."""
         self.version = next(_versions)
 
     def coordinates(self) -> np.ndarray:

@@ -91,7 +91,6 @@ class _Block:
                  nrows: int, nx: int, npar: int) -> None:
         self.nrows, self.nx, self.npar = nrows, nx, npar
         rows = rows.astype(np.int64, copy=False)
-        pcol = pcol.astype(np.int64, copy=False)
         key = rows * (nx + 1) + xcol
         entry = None  # the triplets' pattern entries: None while they are the pattern itself, in order
         if not _increasing(key):
@@ -432,18 +431,20 @@ class CompiledModel:
                     elif vid is None:
                         xc, pc = np.full(t.nnz, nx), self.poffsets[pid] + t.col
                     else:
-                        pdim = e._objects[pid].pdim
-                        xc, pc = self.offsets[vid] + t.col // pdim, self.poffsets[pid] + t.col % pdim
+                        xc, pc = np.divmod(t.col, e._objects[pid].pdim)  # one pass for both
+                        xc += self.offsets[vid]
+                        pc += self.poffsets[pid]
                     r, data = t.row, (t.data if sign > 0 else -t.data)
                     if e.size != size:  # a scalar side: the same coefficients on every row
                         r = np.repeat(np.arange(size), t.nnz)
                         xc, pc, data = np.tile(xc, size), np.tile(pc, size), np.tile(data, size)
-                    rows.append(r0 + r)
+                    rows.append(r0 + r if r0 else r)
                     xcols.append(xc)
                     pcols.append(pc)
                     vals.append(data)
             r0 += size
-        cat = lambda xs, dt: np.concatenate(xs).astype(dt, copy=False) if xs else np.zeros(0, dt)  # noqa: E731
+        # indices stay in whatever integer type they came (32 bits from CSR): _Block widens only the key
+        cat = lambda xs, dt: (xs[0] if len(xs) == 1 else np.concatenate(xs)) if xs else np.zeros(0, dt)  # noqa: E731
         v = np.concatenate(vals) if vals else np.zeros(0)
         if real and np.iscomplexobj(v):
             scale = np.max(np.abs(v)) if v.size else 0.0
@@ -556,7 +557,7 @@ class CompiledModel:
         twin = copy.copy(self)
         twin.parameters = [copy.copy(p) for p in self.parameters]
         for p in twin.parameters:
-            p.value = p.value  # a fresh version: the twin's stamp differs from this model's
+            p.renew_version()  # the twin's stamp differs from this model's (values are read-only: shared)
         twin._data, twin._stamp = None, None
         return twin
 
@@ -618,8 +619,14 @@ class _Triplets:
 def _require_hermitian(name: str, M: np.ndarray, MH: np.ndarray, parametric: bool) -> None:
     """ModelError unless M (an LMI's entries) equals M^H (the same entries of its conjugate transpose)
     to HERMITIAN_RTOL relative to its largest entry."""
-    err = np.max(np.abs(M - MH), initial=0.0)
-    if err > HERMITIAN_RTOL * max(np.max(np.abs(M), initial=0.0), 1e-300):
+    if M.size == 0:
+        return
+    if np.iscomplexobj(M) or np.iscomplexobj(MH):
+        err, size = np.abs(M - MH).max(), np.abs(M).max()
+    else:  # largest magnitudes from max and min: no array of absolute values
+        D = M - MH
+        err, size = max(D.max(), -D.min()), max(M.max(), -M.min())
+    if err > HERMITIAN_RTOL * max(size, 1e-300):
         where = " at the current parameter values" if parametric else ""
         raise ModelError(f"LMI {name!r} is not symmetric/Hermitian{where} (max asymmetry {err:.2e}); "
                          f"write it as e.g. bmat([[A, B], [B.H, C]])")
@@ -656,14 +663,16 @@ def _drop_residue(v: np.ndarray, rtol: float = 1e-14) -> tuple[np.ndarray, np.nd
     of the entries still nonzero, None when that is all of them); the dropped entries are not stored."""
     if v.size == 0:
         return v, None
+    if not np.iscomplexobj(v):  # the entries kept are those at least tol in size (and nonzero)
+        size = np.abs(v)
+        tol = rtol * size.max()
+        keep = size >= tol if tol > 0 else size > 0
+        return (v, None) if keep.all() else (v[keep], keep)
     tol = rtol * np.abs(v).max()
-    if np.iscomplexobj(v):
-        re, im = v.real.copy(), v.imag.copy()
-        re[np.abs(re) < tol] = 0.0
-        im[np.abs(im) < tol] = 0.0
-        v = re + 1j * im
-    else:
-        v = np.where(np.abs(v) < tol, 0.0, v)
+    re, im = v.real.copy(), v.imag.copy()
+    re[np.abs(re) < tol] = 0.0
+    im[np.abs(im) < tol] = 0.0
+    v = re + 1j * im
     keep = v != 0
     return (v, None) if keep.all() else (v[keep], keep)
 
