@@ -127,6 +127,31 @@ def test_csr_helpers_equal_scipy_constructions():
                                           ref.shape).toarray(), D)
 
 
+def test_assembled_csr_is_the_object_scipys_constructor_builds():
+    """csr_from_arrays sets the arrays on the matrix itself (no constructor): the result must have the
+    constructor's attributes, 32-bit contiguous indices (also from a strided 64-bit indptr), and
+    behave the same in products, slicing, arithmetic and format queries."""
+    rng = np.random.default_rng(8)
+    D = rng.normal(size=(9, 6)) * (rng.random((9, 6)) < 0.4)
+    ref = sp.csr_matrix(D)
+    wide = np.repeat(ref.indptr.astype(np.int64), 2)  # a strided view [::2] gives the row pointers back
+    got = csr_from_arrays(ref.data.copy(), ref.indices.astype(np.int64), wide[::2], ref.shape)
+    made = sp.csr_matrix((ref.data.copy(), ref.indices, ref.indptr), shape=ref.shape)
+    assert type(got) is type(made) and vars(got).keys() == vars(made).keys()
+    assert got.indices.dtype == got.indptr.dtype == np.int32
+    assert got.indices.flags.c_contiguous and got.indptr.flags.c_contiguous
+    x = rng.normal(size=6)
+    np.testing.assert_array_equal(got @ x, D @ x)
+    np.testing.assert_array_equal((got.T @ got).toarray(), (made.T @ made).toarray())
+    np.testing.assert_array_equal(got[[2, 0, 5]].toarray(), D[[2, 0, 5]])
+    np.testing.assert_array_equal((got - 2 * made).toarray(), -D)
+    assert got.has_sorted_indices and got.has_canonical_format and got.nnz == made.nnz
+    assert repr(got) == repr(made)
+    # inconsistent arrays are not assembled: scipy's constructor sees them and refuses
+    with pytest.raises(ValueError):
+        csr_from_arrays(ref.data, ref.indices, ref.indptr[:-1], ref.shape)
+
+
 def test_row_helpers_equal_dense_evaluation():
     a = sp.random(6, 4, density=0.5, random_state=1, format="csr")
     b = sp.random(6, 3, density=0.6, random_state=2, format="csr") * (1 + 2j)

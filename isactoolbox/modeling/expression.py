@@ -66,9 +66,13 @@ def _kron(A: np.ndarray | int, B: np.ndarray | int) -> sp.csr_matrix | np.ndarra
 
 
 def _dense_left_product(L: np.ndarray, t: sp.spmatrix) -> sp.csr_matrix:
-    """``L @ t`` for a small dense ``L``: one sparse-times-dense product and one conversion, where
-    converting L to CSR first and multiplying two sparse matrices built three scipy objects."""
-    return dense_to_csr((_csr(t).T @ L.T).T)
+    """``L @ t`` for a small dense ``L``: one product and one conversion, where converting L to CSR
+    first and multiplying two sparse matrices built three scipy objects. A small ``t`` is made dense
+    too (a parameter's or a variable's entry map, most often), which skips scipy's transpose."""
+    t = _csr(t)
+    if t.shape[0] * t.shape[1] <= _DENSE_MAP_LIMIT:
+        return dense_to_csr(L @ t.toarray())
+    return dense_to_csr((t.T @ L.T).T)
 
 
 def _row(v: np.ndarray) -> sp.csr_matrix:
