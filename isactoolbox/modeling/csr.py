@@ -16,6 +16,7 @@ _INT32_MAX = np.iinfo(np.int32).max
 
 
 def _assembled(data: np.ndarray, indices: np.ndarray, indptr: np.ndarray, shape: tuple[int, int]) -> sp.csr_matrix:
+    # no checks: csr_from_arrays hands over consistent, contiguous arrays with 32-bit indices
     M = sp.csr_matrix.__new__(sp.csr_matrix)
     M.__dict__.update(_TEMPLATE)
     M._shape, M.data, M.indices, M.indptr = shape, data, indices, indptr
