@@ -111,6 +111,29 @@ def test_empty_equality_row_with_nonzero_right_side_is_infeasible():
     assert sol.status is Status.INFEASIBLE and "0 == nonzero" in sol.message
 
 
+def test_translation_leaves_the_canonical_data_as_they_were():
+    """Canonical data are cached and shared (their arrays may be read-only): the backends drop
+    explicit zeros from copies of their own, never from the data."""
+    from isactoolbox.backends.pyomo_linear import nonempty_rows
+    from isactoolbox.modeling.csr import csr_from_arrays
+
+    m = Model()
+    x = m.real("x", 3, lb=0.0)
+    m.add(x[0] + x[1] == 1.0)
+    m.minimize(x.sum())
+    compiled = m.compile()
+    d = compiled.data()
+    arrays = (d.A_eq.data[[0, 1]].tolist() + [0.0], [0, 1, 2], [0, 3])  # x[2] with an explicit 0
+    arrays = [np.array(a, dtype=t) for a, t in zip(arrays, (float, np.int32, np.int32))]
+    for a in arrays:
+        a.setflags(write=False)
+    d.A_eq = csr_from_arrays(*arrays, (1, 3))
+    assert list(nonempty_rows(d.A_eq)) == [0]
+    sol = get_backend("cvxopt").solve(compiled)
+    assert sol.status is Status.OPTIMAL and sol.objective == pytest.approx(1.0, rel=1e-7)
+    assert d.A_eq.nnz == 3 and d.A_eq.data[2] == 0.0
+
+
 def test_refuses_integers():
     model, _ = REFERENCE_PROBLEMS["misdp"]()
     with pytest.raises(UnsupportedProblemError, match="MISDP"):

@@ -198,3 +198,38 @@ def test_parameter_values_are_read_only_and_instances_share_them_until_set():
     twin.parameter("p").value = [3.0, 4.0]
     assert np.array_equal(p.value.ravel(), [1.0, 2.0])
     assert np.array_equal(twin.parameter("p").value.ravel(), [3.0, 4.0])
+
+
+def test_scalar_parameter_values_fill_every_entry_and_are_checked():
+    """A scalar sets every entry (checked once); arrays of another size and non-finite or complex
+    values for a real parameter are refused by name."""
+    m = Model()
+    p = m.parameter("p", (2, 3), value=1.5)
+    assert p.value.shape == (2, 3) and np.all(p.value == 1.5) and p.value.dtype == np.float64
+    p.value = 2
+    assert np.all(p.value == 2.0) and p.value.dtype == np.float64
+    p.value = 3.0 + 0.0j  # real in value: accepted, stored real
+    assert np.all(p.value == 3.0) and p.value.dtype == np.float64
+    for bad, match in ((np.inf, "'p' must be finite"), (1.0 + 1.0j, "'p' is real"),
+                       (np.ones(4), r"'p' has shape \(2, 3\)")):
+        with pytest.raises(ModelError, match=match):
+            p.value = bad
+    assert np.all(p.value == 3.0)  # a refused value leaves the old one
+    q = m.parameter("q", 2, value=1.0 + 2.0j, complex=True)
+    assert np.all(q.value == 1.0 + 2.0j) and q.value.dtype == np.complex128
+
+
+def test_block_keys_are_32_bits_when_they_fit_and_64_when_not():
+    """_Block packs (row, column) into one key; it must widen before the product overflows 32 bits."""
+    from isactoolbox.modeling.model import _Block
+
+    for nrows, nx, wide in ((40, 7, False), (2**20, 4096, True)):  # 2**20 * 4097 > 2**31
+        rows = np.array([nrows - 1, 3, 3], dtype=np.int32)
+        cols = np.array([nx - 1, 5, 2], dtype=np.int32)
+        block = _Block(rows, cols, np.array([1, 0, 1], dtype=np.int32), np.array([2.0, 3.0, 4.0]), nrows, nx, npar=1)
+        assert block.key.dtype == (np.int64 if wide else np.int32)
+        assert list(block.row) == [3, 3, nrows - 1] and list(block.col) == [2, 5, nx - 1]
+        assert list(block.key) == [3 * (nx + 1) + 2, 3 * (nx + 1) + 5, (nrows - 1) * (nx + 1) + nx - 1]
+        assert block.indptr[3] == 0 and block.indptr[4] == 2 and block.indptr[-2] == 2 and block.indptr[-1] == 3
+        # parameter coordinate 0 is p = 10, coordinate 1 (= npar) the constant 1
+        assert list(block.values(np.array([10.0, 1.0]), (0,))) == [4.0, 30.0, 2.0]

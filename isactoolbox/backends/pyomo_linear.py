@@ -46,7 +46,7 @@ def linear_expressions(A: sp.csr_matrix, b: np.ndarray, xs: Sequence[Any], rows:
 
 def nonempty_rows(A: sp.csr_matrix) -> np.ndarray:
     """Rows with at least one nonzero coefficient (explicit zeros dropped first)."""
-    A = sp.csr_matrix(A)
+    A = sp.csr_matrix(A, copy=True)  # canonical data's arrays may be shared, read-only: never edit them
     A.eliminate_zeros()
     return np.flatnonzero(np.diff(A.indptr) > 0)
 

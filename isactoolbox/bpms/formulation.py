@@ -14,6 +14,7 @@ so ``tr T >= sum_t w_t [Ft^{-1}]_tt = CRB / unit``, with equality at the optimum
 """
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import numpy as np
@@ -56,15 +57,26 @@ def fim_coordinate_map(lin: LinearFIM, X: Variable) -> np.ndarray:
     r = lin.factor.shape[1]
     Phi = lin.factor.transpose(1, 0, 2).reshape(r, n * nt)
     H = (Phi.conj().T @ Phi).reshape(n, nt, n, nt)  # H[a, x, b, y] = (F_a^H F_b)[x, y]
-    up_x, up_y = np.triu_indices(nt, 1)
-    xs, ys = np.concatenate([np.arange(nt), up_x]), np.concatenate([np.arange(nt), up_y])
+    xs, ys = _coordinate_pairs(nt)
+    up = xs.size - nt
     Hp = H[:, xs, :, ys]  # (pairs, n, n): advanced indices first
     C = (Hp + Hp.transpose(0, 2, 1)).reshape(xs.size, n * n)  # 2 C_ab[x, y], pair by pair
     A = np.empty((n * n, X.dim))
     A[:, :nt] = 0.5 * C[:nt].real.T
-    A[:, nt:nt + up_x.size] = C[nt:].real.T
-    A[:, nt + up_x.size:] = C[nt:].imag.T
+    A[:, nt:nt + up] = C[nt:].real.T
+    A[:, nt + up:] = C[nt:].imag.T
     return A
+
+
+@functools.lru_cache(maxsize=None)
+def _coordinate_pairs(nt: int) -> tuple[np.ndarray, np.ndarray]:
+    """(x, y) of a Hermitian (nt, nt) matrix's coordinates: the diagonal, then the pairs x < y
+    row-major; read-only, shared (every scenario of a size asks for the same)."""
+    up_x, up_y = np.triu_indices(nt, 1)
+    xs, ys = np.concatenate([np.arange(nt), up_x]), np.concatenate([np.arange(nt), up_y])
+    for a in (xs, ys):
+        a.setflags(write=False)
+    return xs, ys
 
 
 def codebook_fim_map(lin: LinearFIM, U: np.ndarray) -> np.ndarray:

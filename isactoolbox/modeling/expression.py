@@ -133,7 +133,13 @@ def _scatter_rows(pieces: list[tuple[np.ndarray, sp.spmatrix]], nrows: int) -> s
     counts = np.zeros(nrows, dtype=np.int64)
     for target, t in mats:
         counts[target] = np.diff(t.indptr)
-    indptr = np.concatenate([[0], np.cumsum(counts)])
+    indptr = np.zeros(nrows + 1, dtype=np.int64)
+    np.cumsum(counts, out=indptr[1:])
+    if len(mats) == 1 and _increasing(mats[0][0]):
+        # rows keep their order (a bmat block alone in its key, e.g. a Fisher-information map): the
+        # entries stay where they are, only empty rows are inserted, so the arrays are shared
+        t = mats[0][1]
+        return csr_from_arrays(t.data, t.indices, indptr, (nrows, t.shape[1]))
     dtype = np.result_type(*[t.dtype for _, t in mats])
     ncols = mats[0][1].shape[1]
     indices = np.empty(indptr[-1], dtype=np.int32 if ncols <= _INT32_MAX else np.int64)
@@ -144,6 +150,18 @@ def _scatter_rows(pieces: list[tuple[np.ndarray, sp.spmatrix]], nrows: int) -> s
         indices[dest] = t.indices
         data[dest] = t.data
     return csr_from_arrays(data, indices, indptr, (nrows, ncols))
+
+
+def _scaled(t: sp.spmatrix, factor: Any) -> sp.csr_matrix:
+    """``factor * t`` on t's pattern, the index arrays shared (scipy's scalar product builds its result
+    through the constructor, 15-45 us; terms are never modified in place)."""
+    t = _csr(t)
+    return csr_from_arrays(t.data * factor, t.indices, t.indptr, t.shape)
+
+
+def _increasing(a: np.ndarray) -> bool:
+    """Whether ``a`` is strictly increasing (sorted without repeats)."""
+    return a.size < 2 or bool(np.all(a[1:] > a[:-1]))
 
 
 def _part(t: sp.spmatrix, part: Any) -> sp.csr_matrix:
@@ -289,8 +307,8 @@ class AffineExpression:
             terms = {}
             for k, t in self.terms.items():  # the one row, repeated
                 t = _csr(t)
-                terms[k] = sp.csr_matrix((np.tile(t.data, size), np.tile(t.indices, size),
-                                          np.arange(size + 1) * t.nnz), shape=(size, t.shape[1]))
+                terms[k] = csr_from_arrays(np.tile(t.data, size), np.tile(t.indices, size),
+                                           np.arange(size + 1) * t.nnz, (size, t.shape[1]))
             return AffineExpression(shape, terms, self._objects)
         raise ModelError(f"shapes {self.shape} and {shape} do not match")
 
@@ -306,7 +324,7 @@ class AffineExpression:
             if k in terms:
                 terms[k] = _csr(terms[k] + t if sign > 0 else terms[k] - t)
             else:
-                terms[k] = t if sign > 0 else -t
+                terms[k] = t if sign > 0 else _scaled(t, -1.0)
         return AffineExpression(shape, terms, {**a._objects, **b._objects})
 
     def __add__(self, other: Any) -> "AffineExpression":
@@ -315,7 +333,7 @@ class AffineExpression:
     __radd__ = __add__
 
     def __neg__(self) -> "AffineExpression":
-        return AffineExpression(self.shape, {k: -t for k, t in self.terms.items()}, self._objects)
+        return AffineExpression(self.shape, {k: _scaled(t, -1.0) for k, t in self.terms.items()}, self._objects)
 
     def __sub__(self, other: Any) -> "AffineExpression":
         # one pass, not self + (-other): negating every term first doubled the sparse work
@@ -327,7 +345,7 @@ class AffineExpression:
     def __mul__(self, other: Any) -> "AffineExpression":
         """Elementwise product; one side must be free of variables (a constant or parameter expression)."""
         if np.isscalar(other):
-            return AffineExpression(self.shape, {k: t * other for k, t in self.terms.items()}, self._objects)
+            return AffineExpression(self.shape, {k: _scaled(t, other) for k, t in self.terms.items()}, self._objects)
         other = as_expression(other)
         if other.is_constant and other.shape == (1, 1):
             c = other.terms[(None, None)].toarray()[0, 0]
@@ -353,8 +371,8 @@ class AffineExpression:
                 if pb is None:  # scaling row i by the constant's entry i
                     ta = _csr(ta)
                     col = tb.toarray().ravel()
-                    put((va, pa), sp.csr_matrix((ta.data * np.repeat(col, np.diff(ta.indptr)), ta.indices,
-                                                 ta.indptr), shape=ta.shape))
+                    put((va, pa), csr_from_arrays(ta.data * np.repeat(col, np.diff(ta.indptr)), ta.indices,
+                                                  ta.indptr, ta.shape))
                 else:
                     put((va, pb), _rowwise_kron(ta, tb))
         return AffineExpression(shape, terms, {**a._objects, **b._objects})
@@ -558,7 +576,6 @@ class Parameter(AffineExpression):
         self.pdim = E.shape[1]
         self.entry_map = E
         self.version = 0
-        self._value = np.zeros(shape, dtype=np.complex128 if self.complex else float)
         super().__init__(shape, {(None, self.id): E}, {self.id: self})
         self.value = value
 
@@ -568,16 +585,21 @@ class Parameter(AffineExpression):
 
     @value.setter
     def value(self, new: Any) -> None:
+        """An array of the parameter's shape (or of its size), or a scalar for every entry."""
         arr = np.asarray(new)
-        if arr.shape != self.shape:
+        if arr.shape != self.shape and arr.ndim:
             arr = arr.reshape(self.shape) if arr.size == self.size else arr
-        if arr.shape != self.shape:
-            raise ModelError(f"parameter {self.name!r} has shape {self.shape}, got {np.shape(new)}")
-        if np.iscomplexobj(arr) and not self.complex and np.any(arr.imag):
-            raise ModelError(f"parameter {self.name!r} is real; declare it with complex=True")
+            if arr.shape != self.shape:
+                raise ModelError(f"parameter {self.name!r} has shape {self.shape}, got {np.shape(new)}")
+        if np.iscomplexobj(arr) and not self.complex:
+            if np.any(arr.imag):
+                raise ModelError(f"parameter {self.name!r} is real; declare it with complex=True")
+            arr = arr.real
         if not np.all(np.isfinite(arr)):
             raise ModelError(f"parameter {self.name!r} must be finite")
-        self._value = arr.astype(np.complex128 if self.complex else float)
+        dtype = np.complex128 if self.complex else np.float64
+        # a scalar is checked once and filled into a new array; an array is copied (the caller keeps it)
+        self._value = np.full(self.shape, arr, dtype=dtype) if arr.ndim == 0 else arr.astype(dtype)
         # Read-only: a change in place would bypass the version (compiled data would go stale), and
         # instances of a compiled model start out sharing their template's values.
         self._value.setflags(write=False)

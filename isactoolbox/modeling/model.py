@@ -27,8 +27,8 @@ import scipy.sparse as sp
 
 from isactoolbox.errors import ModelError
 from isactoolbox.modeling.constraint import Constraint
-from isactoolbox.modeling.csr import csr_from_arrays
-from isactoolbox.modeling.expression import AffineExpression, Parameter, Variable, as_expression
+from isactoolbox.modeling.csr import _INT32_MAX, csr_from_arrays
+from isactoolbox.modeling.expression import AffineExpression, Parameter, Variable, _increasing, as_expression
 
 HERMITIAN_RTOL = 1e-9
 
@@ -90,23 +90,33 @@ class _Block:
     def __init__(self, rows: np.ndarray, xcol: np.ndarray, pcol: np.ndarray, vals: np.ndarray,
                  nrows: int, nx: int, npar: int) -> None:
         self.nrows, self.nx, self.npar = nrows, nx, npar
-        rows = rows.astype(np.int64, copy=False)
-        key = rows * (nx + 1) + xcol
+        nx1 = nx + 1
+        # 32-bit keys whenever they fit: an LMI's 20k triplets then stay under glibc's mmap threshold
+        # (128 kB) array by array, where 64-bit copies were each mapped, faulted in and unmapped
+        # again (4x the time of the arithmetic on this kind of VM)
+        key = rows.astype(np.int32 if nrows * nx1 <= _INT32_MAX else np.int64)  # a copy: rows may be a term's
+        key *= nx1
+        key += xcol
         entry = None  # the triplets' pattern entries: None while they are the pattern itself, in order
         if not _increasing(key):
             # Terms arrive as row-sorted runs (CSR order each); a stable sort merges runs in near-linear
             # time. The triplets are kept in the merged order, so a block with one triplet per entry
-            # (every LMI here) is valued by a product, with no scatter or bincount per update.
+            # (every LMI here) is valued by a product, with no scatter or bincount per update. Row and
+            # column follow from the sorted key, so only three arrays are permuted.
             order = np.argsort(key, kind="stable")
-            key, rows, xcol, pcol, vals = key[order], rows[order], xcol[order], pcol[order], vals[order]
+            key, pcol, vals = key[order], pcol[order], vals[order]
             if not _increasing(key):  # several triplets on one entry: each entry sums its run
                 first = np.ones(key.size, dtype=bool)
                 first[1:] = key[1:] != key[:-1]
                 entry = np.cumsum(first) - 1
-                key, rows, xcol = key[first], rows[first], xcol[first]
+                key = key[first]
+            rows, xcol = np.divmod(key, nx1)
         self.key, self.row, self.col = key, rows, xcol
-        self.indptr = np.concatenate([[0], np.cumsum(np.bincount(self.row, minlength=nrows))])
+        # row pointers by binary search in the sorted keys (a count over every triplet cost more)
+        self.indptr = np.searchsorted(key, np.arange(nrows + 1, dtype=key.dtype) * nx1)
         self._entry, self._par, self._coef = entry, pcol, vals
+        # a parameter's own coordinates (every Fisher-information map): its values, no product
+        self._unit = not np.iscomplexobj(vals) and bool(np.all(vals == 1.0))
         self.parametric = bool(np.any(self._par < npar))
         self._cache: tuple[tuple[int, ...], np.ndarray] | None = None
 
@@ -118,8 +128,9 @@ class _Block:
     def is_complex(self) -> bool:
         return np.iscomplexobj(self._coef) and bool(np.any(self._coef.imag))
 
-    def values(self, pfull: np.ndarray, stamp: tuple[int, ...]) -> np.ndarray:
-        """Values on the pattern (complex for complex blocks), cached per parameter stamp.
+    def values(self, pfull: np.ndarray | None, stamp: tuple[int, ...]) -> np.ndarray:
+        """Values on the pattern (complex for complex blocks), cached per parameter stamp; ``pfull``
+        (the parameters' coordinates, then 1) is read only by a parametric block.
 
         Instances of one compiled model share their blocks (:meth:`CompiledModel.instance`), so the
         cache is read once: another instance replacing it in between costs a recomputation, never
@@ -127,7 +138,12 @@ class _Block:
         cache = self._cache
         if cache is not None and (not self.parametric or cache[0] == stamp):
             return cache[1]
-        w = self._coef * pfull[self._par]
+        if not self.parametric:  # every triplet's parameter coordinate is the constant 1
+            w = self._coef
+        else:
+            w = np.take(pfull, self._par)  # take: no 64-bit copy of 32-bit indices, as pfull[...] makes
+            if not self._unit:
+                w = w * self._coef
         if self._entry is None:
             out = w
         elif np.iscomplexobj(w):
@@ -205,10 +221,12 @@ class _HermitianPattern:
         if last is not None and last[0] is v:
             return last[1]
         if self.own is None:
-            out = (v, np.conj(v[self.mirror]))
+            out = (v, v[self.mirror])
         else:
             ext = np.concatenate([v, np.zeros(1, dtype=v.dtype)])  # index -1 reads the appended zero
-            out = (ext[self.own], np.conj(ext[self.mirror]))
+            out = (ext[self.own], ext[self.mirror])
+        if np.iscomplexobj(v):
+            np.conjugate(out[1], out=out[1])  # a fresh gather: conjugated in place, no second copy
         self._last = (v, out)
         return out
 
@@ -216,10 +234,15 @@ class _HermitianPattern:
 class _EntryLayout:
     """The structure of a block's (F, f) for a fixed set of entries (row, col) sorted by row then
     column, column ``nx`` the constant: what ``data()`` would otherwise recompute at every update.
-    ``row`` is kept: an LMI's equilibration reads each entry's matrix position from it."""
+    ``row`` is kept, with every row's entry count and first entry: an LMI's equilibration reads each
+    entry's matrix position from them."""
 
     def __init__(self, row: np.ndarray, col: np.ndarray, nrows: int, nx: int) -> None:
         self.row = row
+        self.row_counts = np.bincount(row, minlength=nrows)
+        self.row_starts = np.zeros(nrows + 1, dtype=np.int64)
+        np.cumsum(self.row_counts, out=self.row_starts[1:])
+        self._diagonal_runs: tuple[int, tuple[np.ndarray, np.ndarray, np.ndarray]] | None = None
         self.var = col < nx
         self.indices = col[self.var]
         self.indptr = np.zeros(nrows + 1, dtype=np.int64)
@@ -232,16 +255,25 @@ class _EntryLayout:
         for a in (self.indices, self.indptr):
             a.setflags(write=False)
 
+    def diagonal_runs(self, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """For an n x n LMI: the entries on its diagonal rows (``i*n + i``), run by run, where each
+        nonempty run starts among them, and which diagonal rows have one. Built once per layout
+        (what its equilibration reads at every update)."""
+        if self._diagonal_runs is None or self._diagonal_runs[0] != n:
+            diagonal = np.arange(n) * (n + 1)
+            lo, counts = self.row_starts[diagonal], self.row_counts[diagonal]
+            before = np.zeros(n, dtype=np.int64)
+            np.cumsum(counts[:-1], out=before[1:])
+            present = counts > 0
+            entries = np.repeat(lo - before, counts) + np.arange(int(counts.sum()))
+            self._diagonal_runs = (n, (entries, before[present], present))
+        return self._diagonal_runs[1]
+
     def split(self, v: np.ndarray) -> tuple[sp.csr_matrix, np.ndarray]:
         """(F (nrows, nx) CSR, f (nrows,)) holding the entries' values ``v``."""
         f = np.zeros(self.shape[0], dtype=v.dtype)
         f[self.const_rows] = v[self.const]
         return csr_from_arrays(v[self.var], self.indices, self.indptr, self.shape), f
-
-
-def _increasing(a: np.ndarray) -> bool:
-    """Whether ``a`` is strictly increasing (sorted without repeats)."""
-    return a.size < 2 or bool(np.all(a[1:] > a[:-1]))
 
 
 def _lookup(sorted_keys: np.ndarray, keys: np.ndarray) -> np.ndarray:
@@ -303,10 +335,7 @@ class Model:
 
     def parameter(self, name: str, shape: int | tuple[int, ...] = 1, value: Any = 0.0, *,
                   complex: bool = False) -> Parameter:
-        shape2 = self._shape(shape)
-        if np.ndim(value) == 0:
-            value = np.full(shape2, value)
-        return self._register(Parameter(name, shape2, value, complex=complex), self.parameters)
+        return self._register(Parameter(name, self._shape(shape), value, complex=complex), self.parameters)
 
     # -- constraints and objective --
     def add(self, constraint: Constraint | Iterable[Constraint], name: str = "") -> Constraint | list[Constraint]:
@@ -418,6 +447,8 @@ class CompiledModel:
         rows, xcols, pcols, vals = [], [], [], []
         r0 = 0
         nx, npar = self.nx, self.npar
+        # 32-bit columns and parameter coordinates (CSR indices come as 32 bits): see _Block
+        itype = np.int32 if max(nx, npar) < _INT32_MAX else np.int64
         for size, parts in groups:
             for e, sign in parts:
                 for (vid, pid), t in e.terms.items():
@@ -425,25 +456,25 @@ class CompiledModel:
                     if vid is not None and vid not in self.offsets:
                         raise ModelError(f"{what}: uses a variable not declared in this model")
                     if vid is None and pid is None:
-                        xc, pc = np.full(t.nnz, nx), np.full(t.nnz, npar)
+                        xc, pc = np.full(t.nnz, nx, dtype=itype), np.full(t.nnz, npar, dtype=itype)
                     elif pid is None:
-                        xc, pc = self.offsets[vid] + t.col, np.full(t.nnz, npar)
+                        xc, pc = t.col.astype(itype, copy=False) + self.offsets[vid], np.full(t.nnz, npar, dtype=itype)
                     elif vid is None:
-                        xc, pc = np.full(t.nnz, nx), self.poffsets[pid] + t.col
+                        xc, pc = np.full(t.nnz, nx, dtype=itype), t.col.astype(itype, copy=False) + self.poffsets[pid]
                     else:
-                        xc, pc = np.divmod(t.col, e._objects[pid].pdim)  # one pass for both
+                        xc, pc = np.divmod(t.col.astype(itype, copy=False), e._objects[pid].pdim)  # one pass
                         xc += self.offsets[vid]
                         pc += self.poffsets[pid]
                     r, data = t.row, (t.data if sign > 0 else -t.data)
                     if e.size != size:  # a scalar side: the same coefficients on every row
-                        r = np.repeat(np.arange(size), t.nnz)
+                        r = np.repeat(np.arange(size, dtype=itype), t.nnz)
                         xc, pc, data = np.tile(xc, size), np.tile(pc, size), np.tile(data, size)
-                    rows.append(r0 + r if r0 else r)
+                    rows.append((r0 + r.astype(np.int64) if r0 + size > _INT32_MAX else r0 + r) if r0 else r)
                     xcols.append(xc)
                     pcols.append(pc)
                     vals.append(data)
             r0 += size
-        # indices stay in whatever integer type they came (32 bits from CSR): _Block widens only the key
+        # indices stay 32-bit where they came so (CSR indices): _Block picks the key's width
         cat = lambda xs, dt: (xs[0] if len(xs) == 1 else np.concatenate(xs)) if xs else np.zeros(0, dt)  # noqa: E731
         v = np.concatenate(vals) if vals else np.zeros(0)
         if real and np.iscomplexobj(v):
@@ -462,10 +493,10 @@ class CompiledModel:
         """Refuse an LMI that is not Hermitian. One without parameters is checked here, once; one
         with parameters at every ``data()``, at the values it is solved with (its values at compile
         time are placeholders, and a new value can make it asymmetric)."""
-        pfull, stamp = self._pfull(), self._current_stamp()
+        stamp = self._current_stamp()
         for (name, n, block, _), mirror in zip(self._lmis, self._mirrors):
-            if not block.parametric:
-                _require_hermitian(name, *mirror.parts(block.values(pfull, stamp)), parametric=False)
+            if not block.parametric:  # valued without the parameters' coordinates
+                _hermitian_part(name, *mirror.parts(block.values(None, stamp)))
 
     @property
     def problem_class(self) -> ProblemClass:
@@ -504,17 +535,16 @@ class CompiledModel:
                 lmis.append(self._fixed_lmis[k])
                 continue
             M, MH = mirror.parts(block.values(pfull, stamp))
-            if block.parametric:
-                _require_hermitian(name, M, MH, parametric=True)
             # Products like T X T^H leave rounding residue where the Hermitian matrix has exact zeros
             # (imaginary diagonal, cancelled couplings): on the network-ISAC SDP 864 entries of
             # ~1e-25 that cost Clarabel sparsity and accuracy (3e-4 relative objective error, against
             # 5.7e-5 with them removed). Exact symmetrisation, then dropping residue, removes them.
-            v, keep = _drop_residue((M + MH) * 0.5)
+            # An LMI without parameters was checked Hermitian at compile time, one with them is here.
+            v, keep = _drop_residue(_hermitian_part(name, M, MH, check=block.parametric, parametric=True))
             layout = mirror.layout(keep)
             d = None
             if var is None:
-                v, d = _equilibrate_lmi(v, layout.row, n)
+                v, d = _equilibrate_lmi(v, layout, n)
             F, f = layout.split(v)
             lmis.append(LMIData(name, n, block.is_complex, F, f, var, d))
             if not block.parametric:
@@ -608,7 +638,8 @@ class _Triplets:
 
     def __init__(self, t: sp.spmatrix) -> None:
         if isinstance(t, sp.csr_matrix):
-            self.row = np.repeat(np.arange(t.shape[0]), np.diff(t.indptr))
+            self.row = np.repeat(np.arange(t.shape[0], dtype=np.int32 if t.shape[0] <= _INT32_MAX else np.int64),
+                                 np.diff(t.indptr))
             self.col, self.data = t.indices, t.data
         else:
             t = sp.coo_matrix(t)
@@ -616,20 +647,29 @@ class _Triplets:
         self.nnz = self.data.size
 
 
-def _require_hermitian(name: str, M: np.ndarray, MH: np.ndarray, parametric: bool) -> None:
-    """ModelError unless M (an LMI's entries) equals M^H (the same entries of its conjugate transpose)
-    to HERMITIAN_RTOL relative to its largest entry."""
-    if M.size == 0:
-        return
-    if np.iscomplexobj(M) or np.iscomplexobj(MH):
-        err, size = np.abs(M - MH).max(), np.abs(M).max()
+def _hermitian_part(name: str, M: np.ndarray, MH: np.ndarray, check: bool = True,
+                    parametric: bool = False) -> np.ndarray:
+    """``(M + M^H) / 2`` at an LMI's entries, from M and M^H there (left unchanged, a new array).
+
+    With ``check``, ModelError unless M equals M^H to HERMITIAN_RTOL relative to its largest entry;
+    ``parametric`` says so in the message (the values are the parameters' current ones).
+    """
+    if not (check and M.size):
+        out = M + MH
+        out *= 0.5
+        return out
+    out = M - MH
+    if np.iscomplexobj(out):
+        err, size = np.abs(out).max(), np.abs(M).max()
     else:  # largest magnitudes from max and min: no array of absolute values
-        D = M - MH
-        err, size = max(D.max(), -D.min()), max(M.max(), -M.min())
+        err, size = max(out.max(), -out.min()), max(M.max(), -M.min())
     if err > HERMITIAN_RTOL * max(size, 1e-300):
         where = " at the current parameter values" if parametric else ""
         raise ModelError(f"LMI {name!r} is not symmetric/Hermitian{where} (max asymmetry {err:.2e}); "
                          f"write it as e.g. bmat([[A, B], [B.H, C]])")
+    np.add(M, MH, out=out)  # the difference's buffer, reused
+    out *= 0.5
+    return out
 
 
 def _row_max(a: np.ndarray, row: np.ndarray, nrows: int) -> np.ndarray:
@@ -664,9 +704,8 @@ def _drop_residue(v: np.ndarray, rtol: float = 1e-14) -> tuple[np.ndarray, np.nd
     if v.size == 0:
         return v, None
     if not np.iscomplexobj(v):  # the entries kept are those at least tol in size (and nonzero)
-        size = np.abs(v)
-        tol = rtol * size.max()
-        keep = size >= tol if tol > 0 else size > 0
+        tol = rtol * max(v.max(), -v.min())  # no array of absolute values: masks are 8x smaller
+        keep = ((v >= tol) | (v <= -tol)) if tol > 0 else v != 0
         return (v, None) if keep.all() else (v[keep], keep)
     tol = rtol * np.abs(v).max()
     re, im = v.real.copy(), v.imag.copy()
@@ -677,23 +716,21 @@ def _drop_residue(v: np.ndarray, rtol: float = 1e-14) -> tuple[np.ndarray, np.nd
     return (v, None) if keep.all() else (v[keep], keep)
 
 
-def _equilibrate_lmi(v: np.ndarray, row: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray | None]:
+def _equilibrate_lmi(v: np.ndarray, layout: _EntryLayout, n: int) -> tuple[np.ndarray, np.ndarray | None]:
     """Values of the congruence ``D M D`` (D diagonal > 0, same PSD set) bringing every diagonal entry's
     largest coefficient to 1; Fisher-information LMIs otherwise mix entries from 1e-6 to 1e3.
-    ``v`` are coefficients of M's entries at rows ``row`` of vec(M) (row-major, sorted); returns
-    (scaled values, d)."""
-    diagonal = np.arange(n) * (n + 1)
-    # each diagonal row's coefficients are one run of the sorted entries: a reduceat over the runs'
-    # bounds [lo_0, hi_0, lo_1, ...] gives each run's maximum at the even positions
-    lo, hi = np.searchsorted(row, diagonal, "left"), np.searchsorted(row, diagonal, "right")
-    present = hi > lo
-    bounds = np.stack([lo[present], hi[present]], axis=1).ravel()
-    if bounds.size and bounds[-1] == v.size:  # the last run ends the array: reduceat's last segment
-        bounds = bounds[:-1]
+    ``v`` are coefficients of M's entries at the rows of vec(M) (row-major) that ``layout`` lists,
+    sorted; returns (scaled values, a new array, and d)."""
+    entries, starts, present = layout.diagonal_runs(n)
     mags = np.zeros(n)
-    if bounds.size:
-        mags[present] = np.maximum.reduceat(np.abs(v), bounds)[0::2]
+    if entries.size:  # each diagonal row's largest coefficient, from its run alone
+        mags[present] = np.maximum.reduceat(np.abs(v[entries]), starts)
     if not np.any(mags > 0):
         return v, None
     d = 1.0 / np.sqrt(np.where(mags > 0, mags, 1.0))
-    return v * np.outer(d, d).ravel()[row], d
+    # each row's factor d_i d_j repeated over its run: cheaper than gathering it entry by entry
+    factors = np.repeat(np.outer(d, d).ravel(), layout.row_counts)
+    if np.iscomplexobj(v):
+        return v * factors, d
+    factors *= v
+    return factors, d
