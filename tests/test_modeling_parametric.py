@@ -233,3 +233,15 @@ def test_block_keys_are_32_bits_when_they_fit_and_64_when_not():
         assert block.indptr[3] == 0 and block.indptr[4] == 2 and block.indptr[-2] == 2 and block.indptr[-1] == 3
         # parameter coordinate 0 is p = 10, coordinate 1 (= npar) the constant 1
         assert list(block.values(np.array([10.0, 1.0]), (0,))) == [4.0, 30.0, 2.0]
+
+
+def test_constant_times_parameter_does_not_alias_the_constant():
+    """``L @ p`` keeps its own copy of L: changing the caller's array afterwards changes nothing."""
+    m = Model()
+    p = m.parameter("p", 2, value=[1.0, 2.0])
+    L = np.array([[1.0, 0.0], [0.0, 3.0], [1.0, 1.0]])
+    e = L @ p
+    L[:] = 7.0
+    np.testing.assert_array_equal(e.evaluate({}, {p.id: p.coordinates()}).ravel(), [1.0, 6.0, 3.0])
+    p.value = [2.0, 0.0]
+    np.testing.assert_array_equal(e.evaluate({}, {p.id: p.coordinates()}).ravel(), [2.0, 0.0, 2.0])

@@ -70,6 +70,8 @@ def _dense_left_product(L: np.ndarray, t: sp.spmatrix) -> sp.csr_matrix:
     first and multiplying two sparse matrices built three scipy objects. A small ``t`` is made dense
     too (a parameter's or a variable's entry map, most often), which skips scipy's transpose."""
     t = _csr(t)
+    if id(t) in _IDENTITY_MAPS:  # a parameter's own entries (E S of the CRB epigraph): L itself
+        return dense_to_csr(L.astype(np.result_type(L, t.dtype)))  # a copy: the caller keeps L
     if t.shape[0] * t.shape[1] <= _DENSE_MAP_LIMIT:
         return dense_to_csr(L @ t.toarray())
     return dense_to_csr((t.T @ L.T).T)
@@ -173,6 +175,8 @@ def _part(t: sp.spmatrix, part: Any) -> sp.csr_matrix:
 
 def _one_per_row(t: sp.csr_matrix) -> bool:
     """Whether every row of ``t`` holds exactly one stored entry."""
+    if id(t) in _IDENTITY_MAPS:  # a parameter's or coordinate vector's shared identity: no scan
+        return True
     return t.nnz == t.shape[0] and bool(np.array_equal(t.indptr, np.arange(t.shape[0] + 1)))
 
 
@@ -218,9 +222,11 @@ def _parametric_product(P: "AffineExpression", X: "AffineExpression") -> "Affine
                 # product (i, j, e) is one coefficient, at X's coordinate of (e, j) and P's of (i, e),
                 # laid out by broadcasting rather than through expanded row selections.
                 x_cols, x_vals = tx.indices.reshape(k, n).T, tx.data.reshape(k, n).T  # (n, k)
-                cols = (x_cols.astype(np.int64) * tp.shape[1] + tp.indices.reshape(m, 1, k)).ravel()
+                ncols = tx.shape[1] * tp.shape[1]
+                itype = np.int32 if max(ncols, total) <= _INT32_MAX else np.int64  # what the CSR keeps
+                cols = (x_cols.astype(itype) * tp.shape[1] + tp.indices.reshape(m, 1, k)).ravel()
                 vals = (x_vals * tp.data.reshape(m, 1, k)).ravel()
-                t = csr_from_arrays(vals, cols, np.arange(0, total + 1, k), (m * n, tx.shape[1] * tp.shape[1]))
+                t = csr_from_arrays(vals, cols, np.arange(0, total + 1, k, dtype=itype), (m * n, ncols))
             else:
                 if expanded is None:
                     i, j, e = (a.ravel() for a in np.meshgrid(np.arange(m), np.arange(n), np.arange(k),
@@ -617,6 +623,10 @@ class Parameter(AffineExpression):
         return f"<parameter {self.name!r} {self.shape[0]}x{self.shape[1]}>"
 
 
+#: ids of the identity maps _entry_map shares (it never drops them)
+_IDENTITY_MAPS: set[int] = set()
+
+
 @functools.lru_cache(maxsize=None)
 def _entry_map(kind: str, shape: tuple[int, int]) -> tuple[int, sp.csr_matrix]:
     """(dim, E) of a variable of ``kind`` (real, symmetric or hermitian) and ``shape``: E (size, dim)
@@ -626,6 +636,7 @@ def _entry_map(kind: str, shape: tuple[int, int]) -> tuple[int, sp.csr_matrix]:
     if kind == "real":
         dim = shape[0] * shape[1]
         E = csr_from_arrays(np.ones(dim), np.arange(dim), np.arange(dim + 1), (dim, dim))
+        _IDENTITY_MAPS.add(id(E))  # kept alive by this cache, so the id is never reused
     elif kind == "symmetric":
         iu = np.triu_indices(n)
         dim = iu[0].size

@@ -196,8 +196,10 @@ class _HermitianPattern:
         if not np.array_equal(counts, counts[mirrored_row]):
             return None
         start = block.indptr[:-1]
-        mirror = np.repeat(start[mirrored_row] - start, counts) + np.arange(block.size)
-        return mirror if np.array_equal(block.col[mirror], block.col) else None
+        itype = np.int32 if block.size <= _INT32_MAX else np.int64  # half the bytes: see _Block
+        mirror = np.repeat((start[mirrored_row] - start).astype(itype), counts)
+        mirror += np.arange(block.size, dtype=itype)
+        return mirror if np.array_equal(np.take(block.col, mirror), block.col) else None
 
     def layout(self, keep: np.ndarray | None) -> "_EntryLayout":
         """Where the union entries kept by ``keep`` (None: all) go in (F, f). The all-kept layout is
@@ -220,11 +222,12 @@ class _HermitianPattern:
         last = self._last  # read once: instances of one compiled model share this pattern
         if last is not None and last[0] is v:
             return last[1]
+        # np.take: 32-bit indices are read as they are (v[...] would copy them to 64 bits first)
         if self.own is None:
-            out = (v, v[self.mirror])
+            out = (v, np.take(v, self.mirror))
         else:
             ext = np.concatenate([v, np.zeros(1, dtype=v.dtype)])  # index -1 reads the appended zero
-            out = (ext[self.own], ext[self.mirror])
+            out = (np.take(ext, self.own), np.take(ext, self.mirror))
         if np.iscomplexobj(v):
             np.conjugate(out[1], out=out[1])  # a fresh gather: conjugated in place, no second copy
         self._last = (v, out)
