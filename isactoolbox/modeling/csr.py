@@ -77,3 +77,9 @@ def csr_from_triplets(rows: np.ndarray, cols: np.ndarray, vals: np.ndarray,
     indptr = np.zeros(shape[0] + 1, dtype=np.int64)
     np.cumsum(np.bincount(rows, minlength=shape[0]), out=indptr[1:])
     return csr_from_arrays(vals[order], cols[order], indptr, shape)
+
+
+def row_lengths(indptr: np.ndarray) -> np.ndarray:
+    """Entries per row from CSR row pointers: ``np.diff`` without its Python wrapper (3-4 us a
+    call, about 40 calls in a BPMS template compile)."""
+    return indptr[1:] - indptr[:-1]

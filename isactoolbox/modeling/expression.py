@@ -28,7 +28,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from isactoolbox.errors import ModelError
-from isactoolbox.modeling.csr import _INT32_MAX, csr_from_arrays, dense_to_csr
+from isactoolbox.modeling.csr import _INT32_MAX, csr_from_arrays, dense_to_csr, row_lengths
 
 _ids = itertools.count(1)
 #: Parameter versions are drawn from one counter: a compiled model's stamp (the tuple of its
@@ -112,7 +112,7 @@ def _rowwise_kron(a: sp.spmatrix, b: sp.spmatrix) -> sp.csr_matrix:
         # a parameter's or variable's own coordinates, row by row: one product per row
         cols = a.indices.astype(np.int64) * nb + b.indices
         return csr_from_arrays(a.data * b.data, cols, np.arange(m + 1), (m, a.shape[1] * nb))
-    ca, cb = np.diff(a.indptr), np.diff(b.indptr)
+    ca, cb = row_lengths(a.indptr), row_lengths(b.indptr)
     counts = ca * cb
     indptr = np.zeros(m + 1, dtype=np.int64)
     np.cumsum(counts, out=indptr[1:])
@@ -134,7 +134,7 @@ def _scatter_rows(pieces: list[tuple[np.ndarray, sp.spmatrix]], nrows: int) -> s
     mats = [(np.asarray(target), _csr(t)) for target, t in pieces]
     counts = np.zeros(nrows, dtype=np.int64)
     for target, t in mats:
-        counts[target] = np.diff(t.indptr)
+        counts[target] = row_lengths(t.indptr)
     indptr = np.zeros(nrows + 1, dtype=np.int64)
     np.cumsum(counts, out=indptr[1:])
     if len(mats) == 1 and _increasing(mats[0][0]):
@@ -148,7 +148,7 @@ def _scatter_rows(pieces: list[tuple[np.ndarray, sp.spmatrix]], nrows: int) -> s
     data = np.empty(indptr[-1], dtype=dtype)
     for target, t in mats:
         # entry q of row r goes to indptr[target[r]] + (q - t.indptr[r])
-        dest = np.repeat(indptr[target] - t.indptr[:-1], np.diff(t.indptr)) + np.arange(t.nnz)
+        dest = (indptr[target] - t.indptr[:-1]).repeat(row_lengths(t.indptr)) + np.arange(t.nnz)
         indices[dest] = t.indices
         data[dest] = t.data
     return csr_from_arrays(data, indices, indptr, (nrows, ncols))
@@ -163,7 +163,7 @@ def _scaled(t: sp.spmatrix, factor: Any) -> sp.csr_matrix:
 
 def _increasing(a: np.ndarray) -> bool:
     """Whether ``a`` is strictly increasing (sorted without repeats)."""
-    return a.size < 2 or bool(np.all(a[1:] > a[:-1]))
+    return a.size < 2 or bool((a[1:] > a[:-1]).all())
 
 
 def _part(t: sp.spmatrix, part: Any) -> sp.csr_matrix:
@@ -377,7 +377,7 @@ class AffineExpression:
                 if pb is None:  # scaling row i by the constant's entry i
                     ta = _csr(ta)
                     col = tb.toarray().ravel()
-                    put((va, pa), csr_from_arrays(ta.data * np.repeat(col, np.diff(ta.indptr)), ta.indices,
+                    put((va, pa), csr_from_arrays(ta.data * col.repeat(row_lengths(ta.indptr)), ta.indices,
                                                   ta.indptr, ta.shape))
                 else:
                     put((va, pb), _rowwise_kron(ta, tb))

@@ -27,7 +27,7 @@ import scipy.sparse as sp
 
 from isactoolbox.errors import ModelError
 from isactoolbox.modeling.constraint import Constraint
-from isactoolbox.modeling.csr import _INT32_MAX, csr_from_arrays
+from isactoolbox.modeling.csr import _INT32_MAX, csr_from_arrays, row_lengths
 from isactoolbox.modeling.expression import AffineExpression, Parameter, Variable, _increasing, as_expression
 
 HERMITIAN_RTOL = 1e-9
@@ -103,7 +103,7 @@ class _Block:
             # time. The triplets are kept in the merged order, so a block with one triplet per entry
             # (every LMI here) is valued by a product, with no scatter or bincount per update. Row and
             # column follow from the sorted key, so only three arrays are permuted.
-            order = np.argsort(key, kind="stable")
+            order = key.argsort(kind="stable")
             key, pcol, vals = key[order], pcol[order], vals[order]
             if not _increasing(key):  # several triplets on one entry: each entry sums its run
                 first = np.ones(key.size, dtype=bool)
@@ -113,11 +113,11 @@ class _Block:
             rows, xcol = np.divmod(key, nx1)
         self.key, self.row, self.col = key, rows, xcol
         # row pointers by binary search in the sorted keys (a count over every triplet cost more)
-        self.indptr = np.searchsorted(key, np.arange(nrows + 1, dtype=key.dtype) * nx1)
+        self.indptr = key.searchsorted(np.arange(nrows + 1, dtype=key.dtype) * nx1)
         self._entry, self._par, self._coef = entry, pcol, vals
         # a parameter's own coordinates (every Fisher-information map): its values, no product
-        self._unit = not np.iscomplexobj(vals) and bool(np.all(vals == 1.0))
-        self.parametric = bool(np.any(self._par < npar))
+        self._unit = not np.iscomplexobj(vals) and bool((vals == 1.0).all())
+        self.parametric = bool((self._par < npar).any())
         self._cache: tuple[tuple[int, ...], np.ndarray] | None = None
 
     @property
@@ -141,7 +141,7 @@ class _Block:
         if not self.parametric:  # every triplet's parameter coordinate is the constant 1
             w = self._coef
         else:
-            w = np.take(pfull, self._par)  # take: no 64-bit copy of 32-bit indices, as pfull[...] makes
+            w = pfull.take(self._par)  # take: no 64-bit copy of 32-bit indices, as pfull[...] makes
             if not self._unit:
                 w = w * self._coef
         if self._entry is None:
@@ -192,14 +192,14 @@ class _HermitianPattern:
         one per LMI."""
         rows = np.arange(n * n)
         mirrored_row = (rows % n) * n + rows // n
-        counts = np.diff(block.indptr)
+        counts = row_lengths(block.indptr)
         if not np.array_equal(counts, counts[mirrored_row]):
             return None
         start = block.indptr[:-1]
         itype = np.int32 if block.size <= _INT32_MAX else np.int64  # half the bytes: see _Block
-        mirror = np.repeat((start[mirrored_row] - start).astype(itype), counts)
+        mirror = (start[mirrored_row] - start).astype(itype).repeat(counts)
         mirror += np.arange(block.size, dtype=itype)
-        return mirror if np.array_equal(np.take(block.col, mirror), block.col) else None
+        return mirror if np.array_equal(block.col.take(mirror), block.col) else None
 
     def layout(self, keep: np.ndarray | None) -> "_EntryLayout":
         """Where the union entries kept by ``keep`` (None: all) go in (F, f). The all-kept layout is
@@ -222,12 +222,12 @@ class _HermitianPattern:
         last = self._last  # read once: instances of one compiled model share this pattern
         if last is not None and last[0] is v:
             return last[1]
-        # np.take: 32-bit indices are read as they are (v[...] would copy them to 64 bits first)
+        # take: 32-bit indices are read as they are (v[...] would copy them to 64 bits first)
         if self.own is None:
-            out = (v, np.take(v, self.mirror))
+            out = (v, v.take(self.mirror))
         else:
             ext = np.concatenate([v, np.zeros(1, dtype=v.dtype)])  # index -1 reads the appended zero
-            out = (np.take(ext, self.own), np.take(ext, self.mirror))
+            out = (ext.take(self.own), ext.take(self.mirror))
         if np.iscomplexobj(v):
             np.conjugate(out[1], out=out[1])  # a fresh gather: conjugated in place, no second copy
         self._last = (v, out)
@@ -242,16 +242,18 @@ class _EntryLayout:
 
     def __init__(self, row: np.ndarray, col: np.ndarray, nrows: int, nx: int) -> None:
         self.row = row
-        self.row_counts = np.bincount(row, minlength=nrows)
-        self.row_starts = np.zeros(nrows + 1, dtype=np.int64)
-        np.cumsum(self.row_counts, out=self.row_starts[1:])
+        # row pointers by binary search in the sorted rows, the variables' ones by subtracting the
+        # few constant entries: no count over every entry
+        rtype = row.dtype if nrows < np.iinfo(row.dtype).max else np.int64  # no widened copy of row
+        self.row_starts = row.searchsorted(np.arange(nrows + 1, dtype=rtype))
+        self.row_counts = row_lengths(self.row_starts)
         self._diagonal_runs: tuple[int, tuple[np.ndarray, np.ndarray, np.ndarray]] | None = None
         self.var = col < nx
         self.indices = col[self.var]
-        self.indptr = np.zeros(nrows + 1, dtype=np.int64)
-        np.cumsum(np.bincount(row[self.var], minlength=nrows), out=self.indptr[1:])
         self.const = ~self.var
         self.const_rows = row[self.const]
+        self.indptr = self.row_starts.copy()
+        self.indptr[1:] -= np.cumsum(np.bincount(self.const_rows, minlength=nrows))
         self.shape = (nrows, nx)
         # split() hands these to every update's F (scipy copies them only to narrow them to 32 bits):
         # an in-place change of one F must fail, not corrupt the next update
@@ -641,8 +643,8 @@ class _Triplets:
 
     def __init__(self, t: sp.spmatrix) -> None:
         if isinstance(t, sp.csr_matrix):
-            self.row = np.repeat(np.arange(t.shape[0], dtype=np.int32 if t.shape[0] <= _INT32_MAX else np.int64),
-                                 np.diff(t.indptr))
+            self.row = np.arange(t.shape[0], dtype=np.int32 if t.shape[0] <= _INT32_MAX else np.int64).repeat(
+                row_lengths(t.indptr))
             self.col, self.data = t.indices, t.data
         else:
             t = sp.coo_matrix(t)
@@ -652,11 +654,14 @@ class _Triplets:
 
 def _hermitian_part(name: str, M: np.ndarray, MH: np.ndarray, check: bool = True,
                     parametric: bool = False) -> np.ndarray:
-    """``(M + M^H) / 2`` at an LMI's entries, from M and M^H there (left unchanged, a new array).
+    """``(M + M^H) / 2`` at an LMI's entries, from M and M^H there (both left unchanged): M itself
+    when it equals M^H exactly, else a new array. Callers never write to the result.
 
     With ``check``, ModelError unless M equals M^H to HERMITIAN_RTOL relative to its largest entry;
     ``parametric`` says so in the message (the values are the parameters' current ones).
     """
+    if np.array_equal(M, MH):  # exactly Hermitian (a Fisher-information map is, by construction):
+        return M                # one comparison instead of the check's and the average's passes
     if not (check and M.size):
         out = M + MH
         out *= 0.5
