@@ -623,8 +623,8 @@ class Parameter(AffineExpression):
         return f"<parameter {self.name!r} {self.shape[0]}x{self.shape[1]}>"
 
 
-#: ids of the identity maps _entry_map shares (it never drops them)
-_IDENTITY_MAPS: set[int] = set()
+#: The identity maps _entry_map shares, by id; held here, so no other object can ever take an id
+_IDENTITY_MAPS: dict[int, sp.csr_matrix] = {}
 
 
 @functools.lru_cache(maxsize=None)
@@ -636,7 +636,7 @@ def _entry_map(kind: str, shape: tuple[int, int]) -> tuple[int, sp.csr_matrix]:
     if kind == "real":
         dim = shape[0] * shape[1]
         E = csr_from_arrays(np.ones(dim), np.arange(dim), np.arange(dim + 1), (dim, dim))
-        _IDENTITY_MAPS.add(id(E))  # kept alive by this cache, so the id is never reused
+        _IDENTITY_MAPS[id(E)] = E
     elif kind == "symmetric":
         iu = np.triu_indices(n)
         dim = iu[0].size

@@ -114,6 +114,7 @@ class _Block:
         self.key, self.row, self.col = key, rows, xcol
         # row pointers by binary search in the sorted keys (a count over every triplet cost more)
         self.indptr = key.searchsorted(np.arange(nrows + 1, dtype=key.dtype) * nx1)
+        vals.setflags(write=False)  # a block without parameters hands them out as its values
         self._entry, self._par, self._coef = entry, pcol, vals
         # a parameter's own coordinates (every Fisher-information map): its values, no product
         self._unit = not np.iscomplexobj(vals) and bool((vals == 1.0).all())
@@ -728,7 +729,8 @@ def _equilibrate_lmi(v: np.ndarray, layout: _EntryLayout, n: int) -> tuple[np.nd
     """Values of the congruence ``D M D`` (D diagonal > 0, same PSD set) bringing every diagonal entry's
     largest coefficient to 1; Fisher-information LMIs otherwise mix entries from 1e-6 to 1e3.
     ``v`` are coefficients of M's entries at the rows of vec(M) (row-major) that ``layout`` lists,
-    sorted; returns (scaled values, a new array, and d)."""
+    sorted. Returns (the scaled values, a new array, and d), or (v, None) when no diagonal entry has
+    a coefficient."""
     entries, starts, present = layout.diagonal_runs(n)
     mags = np.zeros(n)
     if entries.size:  # each diagonal row's largest coefficient, from its run alone
