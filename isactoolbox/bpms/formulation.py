@@ -102,17 +102,22 @@ def add_crb_epigraph(model: Model, F: AffineExpression, target: np.ndarray, weig
     (``S``), so a compiled program takes new weights as a parameter update.
     """
     n, t = F.shape[0], len(target)
+    T = model.symmetric(f"{name}_T", t)
     if isinstance(weights, Parameter):
-        # E S as a constant selection of s: entry (target[c], c) is s_c, the others no term at all (a
-        # parametric zero would be stored in the LMI and dropped again at every update)
-        select = np.zeros((n * t, t))
-        select[np.asarray(target) * t + np.arange(t), np.arange(t)] = 1.0
-        ES = (select @ weights).reshape((n, t))
+        # Both off-diagonal blocks E S and S E^T as one constant selection of s: entries
+        # (target[c], n + c) and (n + c, target[c]) are s_c, the others no term at all (a parametric
+        # zero would be stored in the LMI and dropped again at every update). One product, where
+        # E S, its transpose and their placement cost three expression operations.
+        N, cols = n + t, np.arange(t)
+        select = np.zeros((N * N, t))
+        select[np.asarray(target) * N + n + cols, cols] = 1.0
+        select[(n + cols) * N + np.asarray(target), cols] = 1.0
+        lmi = bmat([[F, None], [None, T]]) + (select @ weights).reshape((N, N))
     else:
         ES = np.zeros((n, t))
         ES[np.asarray(target), np.arange(t)] = np.sqrt(weights)
-    T = model.symmetric(f"{name}_T", t)
-    model.add(bmat([[F, ES], [ES.T, T]]) >> 0, name=f"{name}_schur")
+        lmi = bmat([[F, ES], [ES.T, T]])
+    model.add(lmi >> 0, name=f"{name}_schur")
     return trace(T)
 
 

@@ -110,7 +110,8 @@ def wcrb_template(use_codebook: bool, size: int, reduced: bool, bp_size: int, bp
         F = parametric_fim(m, f"{name}_fim", n, var)
         sqrt_weights = m.parameter(f"{name}_sqrt_weights", len(target), value=1.0)
         crb[name] = add_crb_epigraph(m, F, np.asarray(target), sqrt_weights, name)
-    m.minimize(rho * crb["bp"] + (1 - rho) * crb["ms"])
+    # rho tr Tb + (1 - rho) tr Tm, written with one parameter product per trace and no constant 1 - rho
+    m.minimize(crb["ms"] + rho * (crb["bp"] - crb["ms"]))
     return m.compile()
 
 
