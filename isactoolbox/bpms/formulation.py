@@ -103,20 +103,16 @@ def add_crb_epigraph(model: Model, F: AffineExpression, target: np.ndarray, weig
     """
     n, t = F.shape[0], len(target)
     T = model.symmetric(f"{name}_T", t)
-    if isinstance(weights, Parameter):
-        # Both off-diagonal blocks E S and S E^T as one constant selection of s: entries
-        # (target[c], n + c) and (n + c, target[c]) are s_c, the others no term at all (a parametric
-        # zero would be stored in the LMI and dropped again at every update). One product, where
-        # E S, its transpose and their placement cost three expression operations.
-        N, cols = n + t, np.arange(t)
-        select = np.zeros((N * N, t))
-        select[np.asarray(target) * N + n + cols, cols] = 1.0
-        select[(n + cols) * N + np.asarray(target), cols] = 1.0
-        lmi = bmat([[F, None], [None, T]]) + (select @ weights).reshape((N, N))
-    else:
-        ES = np.zeros((n, t))
-        ES[np.asarray(target), np.arange(t)] = np.sqrt(weights)
-        lmi = bmat([[F, ES], [ES.T, T]])
+    s = weights if isinstance(weights, Parameter) else np.sqrt(np.asarray(weights, dtype=float)).reshape(t, 1)
+    # Both off-diagonal blocks E S and S E^T as one constant selection of s: entries
+    # (target[c], n + c) and (n + c, target[c]) are s_c, the others no term at all (a parametric
+    # zero would be stored in the LMI and dropped again at every update). One product, where E S,
+    # its transpose and their placement cost three expression operations.
+    N, cols = n + t, np.arange(t)
+    select = np.zeros((N * N, t))
+    select[np.asarray(target) * N + n + cols, cols] = 1.0
+    select[(n + cols) * N + np.asarray(target), cols] = 1.0
+    lmi = bmat([[F, None], [None, T]]) + (select @ s).reshape((N, N))
     model.add(lmi >> 0, name=f"{name}_schur")
     return trace(T)
 
