@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
-from isactoolbox.modeling.csr import csr_from_arrays, csr_from_triplets, row_lengths
+from isactoolbox.modeling.csr import csr_from_arrays, csr_from_triplets, entry_rows
 
 
 def real_embedding(F: sp.spmatrix, f: np.ndarray, n: int) -> tuple[sp.csr_matrix, np.ndarray]:
@@ -26,7 +26,7 @@ def real_embedding(F: sp.spmatrix, f: np.ndarray, n: int) -> tuple[sp.csr_matrix
     """
     N = 2 * n
     F = sp.csr_matrix(F)
-    i, j = np.divmod(np.arange(F.shape[0]).repeat(row_lengths(F.indptr)), n)
+    i, j = np.divmod(entry_rows(F.indptr), n)
     re, im = F.data.real, F.data.imag
     keep_re, keep_im = re != 0, im != 0
     # Each entry of M lands in two places of the embedding per part: Re on both diagonal blocks,

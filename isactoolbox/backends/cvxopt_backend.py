@@ -28,7 +28,7 @@ import scipy.sparse as sp
 from isactoolbox.backends.conic_form import orthant_rows, real_lmis, stack_rows
 from isactoolbox.core.backend import Availability, Backend, Solution, distribution_version
 from isactoolbox.core.options import Option
-from isactoolbox.modeling.csr import row_lengths
+from isactoolbox.modeling.csr import entry_rows
 from isactoolbox.status import Status
 
 #: What PICOS passes as ``maxiters`` when the user sets no iteration limit.
@@ -227,7 +227,7 @@ class CvxoptBackend(Backend):
         for M, sign in blocks:
             # flat positions instead of view[rows, cols]: numpy's two-index assignment took twice as long
             pos = np.multiply(M.indices, m, dtype=np.int64)  # widened in the product, no separate cast
-            pos += np.arange(r0, r0 + M.shape[0]).repeat(row_lengths(M.indptr))
+            pos += entry_rows(M.indptr, first=r0)
             flat[pos] = M.data if sign > 0 else -M.data
             r0 += M.shape[0]
         return G if G is not None else cvxopt.matrix(view)

@@ -27,7 +27,7 @@ import scipy.sparse as sp
 
 from isactoolbox.errors import ModelError
 from isactoolbox.modeling.constraint import Constraint
-from isactoolbox.modeling.csr import _INT32_MAX, csr_from_arrays, row_lengths
+from isactoolbox.modeling.csr import _INT32_MAX, csr_from_arrays, entry_rows, row_lengths
 from isactoolbox.modeling.expression import AffineExpression, Parameter, Variable, _increasing, as_expression
 
 HERMITIAN_RTOL = 1e-9
@@ -644,8 +644,7 @@ class _Triplets:
 
     def __init__(self, t: sp.spmatrix) -> None:
         if isinstance(t, sp.csr_matrix):
-            self.row = np.arange(t.shape[0], dtype=np.int32 if t.shape[0] <= _INT32_MAX else np.int64).repeat(
-                row_lengths(t.indptr))
+            self.row = entry_rows(t.indptr, dtype=np.int32 if t.shape[0] <= _INT32_MAX else np.int64)
             self.col, self.data = t.indices, t.data
         else:
             t = sp.coo_matrix(t)
