@@ -245,3 +245,57 @@ def test_constant_times_parameter_does_not_alias_the_constant():
     np.testing.assert_array_equal(e.evaluate({}, {p.id: p.coordinates()}).ravel(), [1.0, 6.0, 3.0])
     p.value = [2.0, 0.0]
     np.testing.assert_array_equal(e.evaluate({}, {p.id: p.coordinates()}).ravel(), [2.0, 0.0, 2.0])
+
+
+def test_merging_short_runs_into_a_dominant_run_equals_a_stable_sort():
+    """_stable_sorted places the few entries outside a block's longest sorted run by binary search;
+    numpy's stable argsort is the reference, equal keys (summed later) included, entries before
+    and after the run included."""
+    from isactoolbox.modeling import model as mm
+
+    rng = np.random.default_rng(7)
+    merged = 0
+    for trial in range(200):
+        run = np.sort(rng.integers(0, 40 if trial % 2 else 10**6, rng.integers(mm._MERGE_FROM, 3000)))
+        before, after = rng.integers(0, 10**6, rng.integers(0, 4)), rng.integers(0, 10**6, rng.integers(0, 30))
+        if trial % 2:  # small key range: many keys of the short runs equal keys of the run
+            before, after = before % 40, after % 40
+        key = np.concatenate([before, run, np.sort(after)]).astype(np.int32)
+        position = np.arange(key.size)
+        got = mm._stable_sorted(key, position, position * 0.5)
+        order = key.argsort(kind="stable")
+        for g, expected in zip(got, (key[order], position[order], position[order] * 0.5)):
+            np.testing.assert_array_equal(g, expected)
+            assert g.dtype == expected.dtype
+        merged += key.size - run.size <= mm._FEW_MERGED
+    assert merged > 100  # the merge path, not only the sort, was checked
+
+
+def test_lmi_block_of_a_parametric_map_and_epigraph_entries_compiles_as_with_a_full_sort(monkeypatch):
+    """An LMI as the BPMS programs write it (a parametric map beside a few epigraph entries) gives
+    the same compiled block whether its triplets are merged or sorted outright."""
+    from isactoolbox.modeling import model as mm
+
+    def block(merge: bool) -> "mm._Block":
+        monkeypatch.setattr(mm, "_MERGE_FROM", 1024 if merge else 10**9)
+        m = Model()
+        X = m.hermitian("X", 4, psd=True)
+        R = np.random.default_rng(0).standard_normal((X.dim, 36, 36))
+        A = m.parameter("A", (36 * 36, X.dim), value=(R + R.transpose(0, 2, 1)).reshape(X.dim, -1).T)  # symmetric
+        T = m.symmetric("T", 2)
+        s = m.parameter("s", 2, value=1.0)
+        select = np.zeros((38 * 38, 2))
+        select[[36, 38 + 37], [0, 1]] = 1.0
+        select[[36 * 38, 37 * 38 + 1], [0, 1]] = 1.0
+        F = (A @ X.coordinates).reshape((36, 36))
+        m.add(bmat([[F, None], [None, T]]) + (select @ s).reshape((38, 38)) >> 0, name="schur")
+        m.minimize(trace(T))
+        compiled = m.compile()
+        return next(b for name, _, b, _ in compiled._lmis if name == "schur"), compiled
+
+    (merged, cm), (sorted_, cs) = block(True), block(False)
+    assert merged.size > 1024
+    for attr in ("key", "row", "col", "indptr", "_par", "_coef"):
+        np.testing.assert_array_equal(getattr(merged, attr), getattr(sorted_, attr))
+    for a, b in zip(cm.data().lmis, cs.data().lmis):
+        np.testing.assert_array_equal(a.F.toarray(), b.F.toarray())

@@ -99,18 +99,19 @@ class _Block:
         key += xcol
         entry = None  # the triplets' pattern entries: None while they are the pattern itself, in order
         if not _increasing(key):
-            # Terms arrive as row-sorted runs (CSR order each); a stable sort merges runs in near-linear
-            # time. The triplets are kept in the merged order, so a block with one triplet per entry
-            # (every LMI here) is valued by a product, with no scatter or bincount per update. Row and
-            # column follow from the sorted key, so only three arrays are permuted.
-            order = key.argsort(kind="stable")
-            key, pcol, vals = key[order], pcol[order], vals[order]
+            # Terms arrive as row-sorted runs (CSR order each), merged here by a stable sort. The
+            # triplets are kept in the merged order, so a block with one triplet per entry (every LMI
+            # here) is valued by a product, with no scatter or bincount per update. Row and column
+            # follow from the sorted key, so only three arrays are permuted.
+            key, pcol, vals = _stable_sorted(key, pcol, vals)
             if not _increasing(key):  # several triplets on one entry: each entry sums its run
                 first = np.ones(key.size, dtype=bool)
                 first[1:] = key[1:] != key[:-1]
                 entry = np.cumsum(first) - 1
                 key = key[first]
-            rows, xcol = np.divmod(key, nx1)
+            # a floor division and a product: np.divmod of the same keys takes 3.5x as long
+            rows = key // nx1
+            xcol = key - rows * nx1
         self.key, self.row, self.col = key, rows, xcol
         # row pointers by binary search in the sorted keys (a count over every triplet cost more)
         self.indptr = key.searchsorted(np.arange(nrows + 1, dtype=key.dtype) * nx1)
@@ -154,6 +155,54 @@ class _Block:
             out = np.bincount(self._entry, weights=w, minlength=self.size)
         self._cache = (stamp, out)
         return out
+
+
+#: Blocks with fewer triplets are sorted: slicing costs more than their sort
+_MERGE_FROM = 1024
+#: Runs shorter than this, in total, are merged into a larger block's dominant run slice by slice
+_FEW_MERGED = 64
+
+
+def _stable_sorted(key: np.ndarray, *arrays: np.ndarray) -> tuple[np.ndarray, ...]:
+    """``key`` and ``arrays`` (same length) in the order of key's stable sort.
+
+    The common case is one run holding nearly every triplet (a Fisher-information map) and a few
+    entries of other terms (an epigraph's blocks) that belong inside it: those are placed by binary
+    search and each array is rebuilt by one concatenation of slices, where a sort and a gather per
+    array touched every entry three times (0.1-0.3 ms on a 20k-entry LMI, against 0.04 ms).
+    """
+    if key.size >= _MERGE_FROM:
+        starts = np.flatnonzero(key[1:] < key[:-1]) + 1  # where each increasing run after the first begins
+        if starts.size < _FEW_MERGED:  # else the short runs hold too many entries anyway
+            bounds = [0, *starts.tolist(), key.size]
+            a, b = max(zip(bounds, bounds[1:]), key=lambda run: run[1] - run[0])  # the longest run
+            if key.size - (b - a) <= _FEW_MERGED:
+                return _merged_into_run(a, b, key, *arrays)
+    order = key.argsort(kind="stable")
+    return tuple(x.take(order) for x in (key, *arrays))  # take: no 64-bit copy of 32-bit values
+
+
+def _merged_into_run(a: int, b: int, key: np.ndarray, *arrays: np.ndarray) -> tuple[np.ndarray, ...]:
+    """:func:`_stable_sorted` when ``key[a:b]`` is sorted and the few entries outside it are to be
+    placed in it."""
+    # the few entries outside the run, in stable key order (Python's sort is stable)
+    outside = [*range(a), *range(b, key.size)]
+    outside_keys = key[:a].tolist() + key[b:].tolist()
+    order = sorted(range(len(outside)), key=outside_keys.__getitem__)
+    rest, rest_keys = [outside[k] for k in order], np.array([outside_keys[k] for k in order], dtype=key.dtype)
+    # a stable sort puts an entry before equal keys of the run when it came before the run, after
+    # them when it came after
+    dominant = key[a:b]
+    left, right = dominant.searchsorted(rest_keys, "left").tolist(), dominant.searchsorted(rest_keys, "right").tolist()
+    at = [a, *(a + (lo if i < a else hi) for i, lo, hi in zip(rest, left, right))]  # insertion points in the arrays
+    out = []
+    for x in (key, *arrays):
+        pieces = []
+        for k, i in enumerate(rest):
+            pieces += (x[at[k]:at[k + 1]], x[i:i + 1])
+        pieces.append(x[at[-1]:b])
+        out.append(np.concatenate(pieces))
+    return tuple(out)
 
 
 class _HermitianPattern:
@@ -468,7 +517,10 @@ class CompiledModel:
                     elif vid is None:
                         xc, pc = np.full(t.nnz, nx, dtype=itype), t.col.astype(itype, copy=False) + self.poffsets[pid]
                     else:
-                        xc, pc = np.divmod(t.col.astype(itype, copy=False), e._objects[pid].pdim)  # one pass
+                        pdim = e._objects[pid].pdim
+                        col = t.col.astype(itype, copy=False)
+                        xc = col // pdim  # then a product: np.divmod takes 3.5x as long
+                        pc = col - xc * pdim
                         xc += self.offsets[vid]
                         pc += self.poffsets[pid]
                     r, data = t.row, (t.data if sign > 0 else -t.data)
