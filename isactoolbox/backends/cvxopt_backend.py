@@ -28,7 +28,7 @@ import scipy.sparse as sp
 from isactoolbox.backends.conic_form import orthant_rows, real_lmis, stack_rows
 from isactoolbox.core.backend import Availability, Backend, Solution, distribution_version
 from isactoolbox.core.options import Option
-from isactoolbox.modeling.csr import entry_rows
+from isactoolbox.modeling.csr import entry_rows, row_lengths
 from isactoolbox.status import Status
 
 #: What PICOS passes as ``maxiters`` when the user sets no iteration limit.
@@ -182,7 +182,7 @@ class CvxoptBackend(Backend):
             # BLAS build (both seen on the same LP), so they are not left to the solver.
             A_eq = sp.csr_matrix(d.A_eq, copy=True)  # the canonical data's arrays may be shared, read-only
             A_eq.eliminate_zeros()
-            empty = np.diff(A_eq.indptr) == 0
+            empty = row_lengths(A_eq.indptr) == 0
             bad = np.flatnonzero(empty & (d.b_eq != 0))
             if bad.size:
                 handle["infeasible"] = f"equality row {int(bad[0])} reads 0 == nonzero"

@@ -33,6 +33,8 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
+from isactoolbox.modeling.csr import row_lengths
+
 
 @functools.lru_cache(maxsize=64)
 def coordinate_maps(n: int, is_complex: bool) -> tuple[sp.csr_matrix, sp.csr_matrix, np.ndarray, np.ndarray,
@@ -148,7 +150,7 @@ def variable_columns(lmi: Any) -> np.ndarray | None:
     K = sp.csr_matrix(np.real(P @ lmi.F))
     K.eliminate_zeros()
     K.sort_indices()
-    if np.all(np.diff(K.indptr) == 1) and np.allclose(K.data, 1.0) and not np.any(np.real(P @ lmi.f)):
+    if np.all(row_lengths(K.indptr) == 1) and np.allclose(K.data, 1.0) and not np.any(np.real(P @ lmi.f)):
         return K.indices.copy()
     return None
 
@@ -175,7 +177,7 @@ def _enough_freedom(d: Any, blocks: list[FactorBlock]) -> None:
     """
     nx = d.A_eq.shape[1]
     replaced = sum(b.m for b in blocks if b.variable)
-    n_eq = int(np.count_nonzero(np.diff(sp.csr_matrix(d.A_eq).indptr))) + sum(b.m for b in blocks if not b.variable)
+    n_eq = int(np.count_nonzero(row_lengths(sp.csr_matrix(d.A_eq).indptr))) + sum(b.m for b in blocks if not b.variable)
 
     def n_var() -> int:
         return nx - replaced + sum(b.n * b.rank * (2 if b.is_complex else 1) for b in blocks)

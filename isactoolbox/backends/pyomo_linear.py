@@ -16,6 +16,8 @@ from typing import Any, Sequence
 import numpy as np
 import scipy.sparse as sp
 
+from isactoolbox.modeling.csr import row_lengths
+
 #: A row without variables is contradictory when its constant violates the row by more than this.
 TRIVIAL_ROW_TOL = 1e-9
 
@@ -48,7 +50,7 @@ def nonempty_rows(A: sp.csr_matrix) -> np.ndarray:
     """Rows with at least one nonzero coefficient (explicit zeros dropped first)."""
     A = sp.csr_matrix(A, copy=True)  # canonical data's arrays may be shared, read-only: never edit them
     A.eliminate_zeros()
-    return np.flatnonzero(np.diff(A.indptr) > 0)
+    return np.flatnonzero(row_lengths(A.indptr) > 0)
 
 
 def trivial_violation(d: Any) -> str:
