@@ -276,8 +276,9 @@ def test_lmi_block_of_a_parametric_map_and_epigraph_entries_compiles_as_with_a_f
     the same compiled block whether its triplets are merged or sorted outright."""
     from isactoolbox.modeling import model as mm
 
-    def block(merge: bool) -> "mm._Block":
-        monkeypatch.setattr(mm, "_MERGE_FROM", 1024 if merge else 10**9)
+    def block(merge: bool) -> tuple["mm._Block", "mm.CompiledModel"]:
+        if not merge:  # every block sorted outright
+            monkeypatch.setattr(mm, "_MERGE_FROM", 10**9)
         m = Model()
         X = m.hermitian("X", 4, psd=True)
         R = np.random.default_rng(0).standard_normal((X.dim, 36, 36))
